@@ -1,0 +1,135 @@
+package io.iotpipe.jobs.ingest;
+
+import static io.iotpipe.event.EventFields.EVENT_ID;
+import static io.iotpipe.event.EventFields.INGEST_TIME;
+import static io.iotpipe.event.EventFields.KAFKA_OFFSET;
+import static io.iotpipe.event.EventFields.KAFKA_PARTITION;
+import static io.iotpipe.event.EventFields.KAFKA_TOPIC;
+import static io.iotpipe.event.EventFields.TENANT_ID;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.when;
+
+import io.iotpipe.config.OptionKey;
+import io.iotpipe.config.Settings;
+import io.iotpipe.delta.TableSpec;
+import io.iotpipe.event.EventParser;
+import io.iotpipe.event.ValidationLimits;
+import io.iotpipe.jobs.Job;
+import io.iotpipe.kafka.KafkaSource;
+import io.iotpipe.spark.SparkSessions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Job {@code ingest}: Kafka → parse and validate → Delta {@code events} (valid, deduplicated)
+ * and {@code quarantine} (everything else, with a reason). See jobs/README.md.
+ */
+public final class IngestJob implements Job {
+  public static final String QUERY_NAME = "ingest";
+  private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+
+  @Override
+  public String name() {
+    return "ingest";
+  }
+
+  @Override
+  public String description() {
+    return "Kafka -> validated, deduplicated Delta table events; refused records -> quarantine";
+  }
+
+  @Override
+  public List<OptionKey<?>> options() {
+    return IngestOptions.keys();
+  }
+
+  /**
+   * The pipeline: every Kafka record parsed and validated (see {@link EventParser#parse}), with
+   * {@code ingest_time}, and duplicates of a valid event dropped.
+   *
+   * <p>Duplicates are recognised by (tenant_id, event_id) within {@code dedupWindow} of
+   * ingestion time. The deduplication state is bounded by a watermark on ingest time, not event
+   * time, on purpose: Spark's streaming deduplication silently discards rows behind its
+   * watermark, so an event-time watermark would lose late events. The ingest time of a
+   * micro-batch never lies behind the watermark, so every record comes out, as an event, a
+   * quarantined record or a counted duplicate. Refused records are keyed by their Kafka
+   * coordinates, so none is ever taken for a duplicate.
+   */
+  public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, Duration dedupWindow) {
+    Dataset<Row> parsed = EventParser.parse(kafkaRecords, limits)
+        .withColumn(INGEST_TIME, current_timestamp());
+    return parsed
+        .withColumn("_dedup_tenant", when(EventParser.isValid(), col(TENANT_ID)))
+        .withColumn("_dedup_id", when(EventParser.isValid(), col(EVENT_ID))
+            .otherwise(concat_ws("/", col(KAFKA_TOPIC), col(KAFKA_PARTITION), col(KAFKA_OFFSET))))
+        .withWatermark(INGEST_TIME, dedupWindow.toMillis() + " milliseconds")
+        .dropDuplicatesWithinWatermark("_dedup_tenant", "_dedup_id");
+  }
+
+  /** Starts the ingest query over {@code kafkaRecords} (a stream) into {@code sink}. */
+  public static StreamingQuery start(Dataset<Row> kafkaRecords, IngestSink sink, IngestOptions o)
+      throws TimeoutException {
+    return pipeline(kafkaRecords, o.limits(), o.dedupWindow())
+        .writeStream()
+        .queryName(QUERY_NAME)
+        .option("checkpointLocation", o.checkpoint())
+        .trigger(o.trigger().toSpark())
+        .foreachBatch(sink)
+        .start();
+  }
+
+  /** Wires the production I/O: the Kafka topic, the two Delta tables, progress logging. */
+  public static Running startFromOptions(SparkSession spark, IngestOptions o) throws TimeoutException {
+    String events = o.storage().table(TableSpec.EVENTS);
+    String quarantine = o.storage().table(TableSpec.QUARANTINE);
+    TableSpec.EVENTS.createIfMissing(spark, o.storage().deltaRoot());
+    TableSpec.QUARANTINE.createIfMissing(spark, o.storage().deltaRoot());
+    IngestProgress progress = new IngestProgress(QUERY_NAME);
+    spark.streams().addListener(progress);
+    Dataset<Row> source = KafkaSource.stream(spark, o.kafka(), o.startingOffsets(), o.maxOffsetsPerTrigger());
+    StreamingQuery query = start(source, IngestSink.toDelta(events, quarantine, progress), o);
+    LOG.info("ingest: reading {} (trigger {}), writing {} and {}, checkpoint {}",
+        o.kafka().eventsTopic(), o.trigger(), events, quarantine, o.checkpoint());
+    return new Running(query, progress);
+  }
+
+  /** A started ingest query and its accounting. */
+  public record Running(StreamingQuery query, IngestProgress progress) {
+    /** The totals once the listener has seen the last batch. */
+    public IngestProgress.Totals totals() throws InterruptedException {
+      if (query.lastProgress() != null) {
+        progress.awaitBatch(query.lastProgress().batchId());
+      }
+      return progress.totals();
+    }
+  }
+
+  @Override
+  public int run(Settings settings) throws Exception {
+    IngestOptions o = IngestOptions.from(settings);
+    KafkaSource.requireTopic(o.kafka());
+    SparkSession spark = SparkSessions.getOrCreate("iotpipe-ingest", settings.withPrefix("spark."));
+    Running running = startFromOptions(spark, o);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        running.query().stop();
+      } catch (TimeoutException e) {
+        LOG.warn("ingest: the query did not stop in time");
+      }
+    }));
+    running.query().awaitTermination();
+    IngestProgress.Totals t = running.totals();
+    LOG.info("ingest: finished: consumed {} = valid {} + quarantined {} + duplicates dropped {}",
+        t.consumed(), t.valid(), t.quarantined(), t.duplicatesDropped());
+    return t.unbalancedBatches() == 0 ? 0 : 1;
+  }
+}

@@ -1,0 +1,72 @@
+package io.iotpipe.jobs.ingest;
+
+import static org.apache.spark.sql.functions.count_if;
+
+import io.iotpipe.delta.DeltaAppend;
+import io.iotpipe.event.EventParser;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Writes one micro-batch of parsed, deduplicated records: valid events to {@code events},
+ * refused records to {@code quarantine}, each exactly once even when Spark replays the batch
+ * after a crash (see {@link DeltaAppend}), and reports the batch's counts.
+ */
+public final class IngestSink implements VoidFunction2<Dataset<Row>, Long> {
+  private static final long serialVersionUID = 1L;
+
+  /** Writes rows for a batch; production writes go through {@link DeltaAppend#once}. */
+  @FunctionalInterface
+  public interface BatchWriter extends java.io.Serializable {
+    void write(Dataset<Row> rows, String appId, long batchId);
+  }
+
+  /** Receives each batch's counts of valid and quarantined records. */
+  @FunctionalInterface
+  public interface Counts extends java.io.Serializable {
+    void batch(long batchId, long valid, long quarantined);
+  }
+
+  private final BatchWriter events;
+  private final BatchWriter quarantine;
+  private final Counts counts;
+
+  public IngestSink(BatchWriter events, BatchWriter quarantine, Counts counts) {
+    this.events = events;
+    this.quarantine = quarantine;
+    this.counts = counts;
+  }
+
+  /** The production sink: the two Delta tables at these paths. */
+  public static IngestSink toDelta(String eventsPath, String quarantinePath, Counts counts) {
+    return new IngestSink(
+        (rows, appId, batchId) -> DeltaAppend.once(rows, eventsPath, appId, batchId),
+        (rows, appId, batchId) -> DeltaAppend.once(rows, quarantinePath, appId, batchId),
+        counts);
+  }
+
+  @Override
+  public void call(Dataset<Row> batch, Long batchId) {
+    // The id Spark keeps in the checkpoint: the same after a restart, new for a new checkpoint.
+    String appId = "iotpipe-ingest-" + batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
+    // Cached: the batch is read three times (counts, events, quarantine) but consumed and
+    // deduplicated once.
+    Dataset<Row> rows = batch.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Row c = rows.agg(count_if(EventParser.isValid()), count_if(EventParser.isValid().equalTo(false))).first();
+      long valid = c.getLong(0);
+      long quarantined = c.getLong(1);
+      if (valid > 0) {
+        events.write(EventParser.events(rows), appId, batchId);
+      }
+      if (quarantined > 0) {
+        quarantine.write(EventParser.quarantine(rows), appId, batchId);
+      }
+      counts.batch(batchId, valid, quarantined);
+    } finally {
+      rows.unpersist();
+    }
+  }
+}

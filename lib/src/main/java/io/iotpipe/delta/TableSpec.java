@@ -1,0 +1,37 @@
+package io.iotpipe.delta;
+
+import io.delta.tables.DeltaTable;
+import io.iotpipe.event.EventFields;
+import io.iotpipe.event.EventSchema;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A Delta table of the suite: its name (the folder under {@code delta.root}), schema and
+ * partition columns. Jobs create their tables up front, so that readers find a table with the
+ * right schema even before the first row arrives.
+ */
+public record TableSpec(String name, StructType schema, List<String> partitionColumns) {
+
+  /** Every valid event, once, partitioned by the UTC date of its event time. */
+  public static final TableSpec EVENTS =
+      new TableSpec("events", EventSchema.EVENTS_TABLE, List.of(EventFields.EVENT_DATE));
+
+  /** Every refused record with its raw bytes and reason, partitioned by the UTC date it arrived. */
+  public static final TableSpec QUARANTINE =
+      new TableSpec("quarantine", EventSchema.QUARANTINE_TABLE, List.of(EventFields.INGEST_DATE));
+
+  public String path(String deltaRoot) {
+    return deltaRoot.endsWith("/") ? deltaRoot + name : deltaRoot + "/" + name;
+  }
+
+  /** Creates the table at its path unless a Delta table is there already. */
+  public void createIfMissing(SparkSession spark, String deltaRoot) {
+    DeltaTable.createIfNotExists(spark)
+        .location(path(deltaRoot))
+        .addColumns(schema)
+        .partitionedBy(partitionColumns.toArray(String[]::new))
+        .execute();
+  }
+}
