@@ -47,7 +47,7 @@ public final class JobRunner {
     try {
       Map<String, String> cli = parseArgs(job, args);
       if (cli.containsKey("help")) {
-        System.out.println(help(job));
+        System.out.println("markdown".equals(cli.get("help")) ? markdown(job) : help(job));
         return 0;
       }
       String profile = cli.remove("profile");
@@ -132,6 +132,16 @@ public final class JobRunner {
     StringBuilder sb = new StringBuilder("usage: JobRunner <job> [--profile NAME] [--option value]...\n\njobs:\n");
     JOBS.forEach(j -> sb.append(String.format("  %-14s %s%n", j.name(), j.description())));
     sb.append("\nJobRunner <job> --help lists a job's options.");
+    return sb.toString();
+  }
+
+  /** The options of a job as a Markdown table, for its README. */
+  static String markdown(Job job) {
+    StringBuilder sb = new StringBuilder("| option | type | default | meaning |\n|---|---|---|---|\n");
+    for (OptionKey<?> k : job.options()) {
+      sb.append(String.format("| `--%s` | %s | %s | %s |%n", k.name(), k.type().replace("|", "\\|"),
+          k.defaultText(), k.description()));
+    }
     return sb.toString();
   }
 

@@ -54,6 +54,11 @@ final class CassandraNode extends JvmService {
   }
 
   @Override
+  List<Integer> ports() {
+    return List.of(port, storagePort, jmxPort);
+  }
+
+  @Override
   String pomResource() {
     return "cassandra-server.pom.xml";
   }

@@ -43,6 +43,9 @@ abstract class JvmService {
   /** Where clients connect, for status output. */
   abstract String endpoint();
 
+  /** Every port the server binds on 127.0.0.1. */
+  abstract List<Integer> ports();
+
   Path dataDir() {
     return dir.resolve("data");
   }
@@ -80,6 +83,15 @@ abstract class JvmService {
   void launch() throws IOException, InterruptedException {
     if (running()) {
       return;
+    }
+    for (int port : ports()) {
+      // Another process on our port would answer our readiness probe and pass for this server.
+      try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      } catch (IOException e) {
+        throw new IllegalStateException(name + " cannot start: port " + port
+            + " on 127.0.0.1 is taken by a process this launcher did not start (see conf/local.properties)");
+      }
     }
     Files.createDirectories(dataDir());
     Files.createDirectories(logDir());

@@ -45,6 +45,11 @@ final class KafkaNode extends JvmService {
   }
 
   @Override
+  List<Integer> ports() {
+    return List.of(port, controllerPort);
+  }
+
+  @Override
   String pomResource() {
     return "kafka-server.pom.xml";
   }

@@ -21,8 +21,8 @@ import java.util.concurrent.CompletionException;
  * calls {@link #start()} and reuses services that already run.
  */
 public final class LocalServices {
-  static final OptionKey<String> WORK_DIR = OptionKey.location("local.work-dir", "work/services",
-      "folder for the local services' jars list, data and logs");
+  static final OptionKey<String> WORK_DIR = OptionKey.string("local.work-dir", "work/services",
+      "folder for the local services' data and logs, relative to the repository root");
   static final OptionKey<Integer> KAFKA_CONTROLLER_PORT =
       OptionKey.integer("local.kafka.controller-port", 19093, 1024, 65535, "KRaft controller port");
   static final OptionKey<Integer> CASSANDRA_STORAGE_PORT =

@@ -104,10 +104,16 @@ public final class IngestJob implements Job {
 
   /** A started ingest query and its accounting. */
   public record Running(StreamingQuery query, IngestProgress progress) {
-    /** The totals once the listener has seen the last batch. */
+    /**
+     * The totals once the listener has seen the last batch; call after the query ended. Also
+     * unregisters the listener.
+     */
     public IngestProgress.Totals totals() throws InterruptedException {
       if (query.lastProgress() != null) {
         progress.awaitBatch(query.lastProgress().batchId());
+      }
+      if (!query.isActive()) {
+        query.sparkSession().streams().removeListener(progress);
       }
       return progress.totals();
     }

@@ -27,6 +27,8 @@ public final class IngestProgress extends StreamingQueryListener implements Inge
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong unbalancedBatches = new AtomicLong();
   private volatile long lastBatchId = -1;
+  /** The run this listener accounts for: the first query of its name that starts after it is added. */
+  private volatile java.util.UUID runId;
 
   public IngestProgress(String queryName) {
     this.queryName = queryName;
@@ -40,7 +42,7 @@ public final class IngestProgress extends StreamingQueryListener implements Inge
   @Override
   public void onQueryProgress(QueryProgressEvent event) {
     StreamingQueryProgress p = event.progress();
-    if (!queryName.equals(p.name())) {
+    if (runId == null || !runId.equals(p.runId())) {
       return;
     }
     long in = p.numInputRows();
@@ -72,7 +74,11 @@ public final class IngestProgress extends StreamingQueryListener implements Inge
   }
 
   @Override
-  public void onQueryStarted(QueryStartedEvent event) {}
+  public void onQueryStarted(QueryStartedEvent event) {
+    if (runId == null && queryName.equals(event.name())) {
+      runId = event.runId();
+    }
+  }
 
   @Override
   public void onQueryTerminated(QueryTerminatedEvent event) {}

@@ -1,0 +1,124 @@
+package io.iotpipe.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad usage and bad configuration end the job before it does anything, naming the option. */
+class JobRunnerTest {
+  /** Exit code and standard error of one JobRunner call. */
+  record Outcome(int code, String err, String out) {}
+
+  static Outcome run(String... args) {
+    PrintStream oldErr = System.err;
+    PrintStream oldOut = System.out;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      int code = JobRunner.run(args);
+      return new Outcome(code, err.toString(StandardCharsets.UTF_8), out.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(oldErr);
+      System.setOut(oldOut);
+    }
+  }
+
+  /** Arguments for ingest with a profile-free, complete configuration, plus extra. */
+  static String[] ingest(Path dir, String... extra) {
+    String[] base = {"ingest", "--profile", "none", "--kafka.bootstrap-servers", "127.0.0.1:1",
+        "--delta.root", dir.resolve("delta").toString(), "--checkpoint.root", dir.resolve("cp").toString()};
+    String[] all = new String[base.length + extra.length];
+    System.arraycopy(base, 0, all, 0, base.length);
+    System.arraycopy(extra, 0, all, base.length, extra.length);
+    return all;
+  }
+
+  @Test
+  void withoutArgumentsItPrintsUsage() {
+    Outcome o = run();
+    assertEquals(2, o.code());
+    assertTrue(o.out().contains("usage: JobRunner <job>"), o.out());
+    assertTrue(o.out().contains("ingest"), o.out());
+  }
+
+  @Test
+  void anUnknownJobIsRefused() {
+    Outcome o = run("ingset");
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("unknown job 'ingset'"), o.err());
+  }
+
+  @Test
+  void anUnknownOptionIsRefusedWithAHint(@TempDir Path dir) {
+    Outcome o = run(ingest(dir, "--dedup-windw", "5m"));
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("--dedup-windw: not an option of job ingest"), o.err());
+    assertFalse(Files.exists(dir.resolve("delta")), "nothing written");
+  }
+
+  @Test
+  void aBadValueNamesTheOptionBeforeAnythingIsWritten(@TempDir Path dir) {
+    Outcome o = run(ingest(dir, "--trigger", "whenever"));
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("--ingest.trigger: 'whenever' is not a duration"), o.err());
+    Outcome zero = run(ingest(dir, "--ingest.max-offsets-per-trigger", "0"));
+    assertEquals(2, zero.code());
+    assertTrue(zero.err().contains("--ingest.max-offsets-per-trigger: '0' is outside"), zero.err());
+    assertFalse(Files.exists(dir.resolve("delta")), "nothing written");
+    assertFalse(Files.exists(dir.resolve("cp")), "nothing written");
+  }
+
+  @Test
+  void aPasswordOnTheCommandLineIsRefusedAndNotEchoed(@TempDir Path dir) {
+    Outcome o = run(ingest(dir, "--kafka.password", "hunter2"));
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("IOTPIPE_KAFKA_PASSWORD"), o.err());
+    assertFalse(o.err().contains("hunter2"), o.err());
+  }
+
+  @Test
+  void aMisspeltKeyInAProfileIsRefused(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("typo.properties"), "kafka.bootstrap-servers=h:1\nkafka.event-topic=x\n");
+    Outcome o = run("ingest", "--conf-dir", dir.toString(), "--profile", "typo");
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("--kafka.event-topic: unknown option (set in " + dir.resolve("typo.properties")), o.err());
+    assertTrue(o.err().contains("did you mean --kafka.events-topic?"), o.err());
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsDefault() {
+    Outcome o = run("ingest", "--help");
+    assertEquals(0, o.code());
+    assertTrue(o.out().contains("--ingest.dedup-window"), o.out());
+    assertTrue(o.out().contains("default PT10M"), o.out());
+  }
+
+  @Test
+  void everyOptionIsDocumentedInItsJobsReadme() throws Exception {
+    Path jobs = Path.of(System.getProperty("iotpipe.home"), "jobs/src/main/java/io/iotpipe/jobs");
+    for (Job job : JobRunner.JOBS) {
+      String readme = Files.readString(jobs.resolve(job.name()).resolve("README.md"));
+      for (io.iotpipe.config.OptionKey<?> k : job.options()) {
+        assertTrue(readme.contains("`--" + k.name() + "`"), job.name() + "/README.md lacks --" + k.name());
+      }
+    }
+  }
+
+  @Test
+  void theShippedLocalProfileIsValidForEveryJob() {
+    // Every key in conf/local.properties must be an option some job or the launcher knows.
+    io.iotpipe.config.Settings s = io.iotpipe.config.Settings.load(
+        Path.of(System.getProperty("iotpipe.home"), "conf"), "local", java.util.Map.of());
+    s.rejectUnknown(JobRunner.namespaces(), JobRunner.allOptions());
+  }
+}
