@@ -3,6 +3,7 @@ package io.iotpipe.jobs;
 import io.iotpipe.config.InvalidOptionException;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
+import io.iotpipe.jobs.aggregates.AggregatesJob;
 import io.iotpipe.jobs.demo.DemoJob;
 import io.iotpipe.jobs.ingest.IngestJob;
 import io.iotpipe.jobs.simulate.SimulateJob;
@@ -25,7 +26,8 @@ import java.util.stream.Stream;
  * line are refused before the job starts, with a message naming the option.
  */
 public final class JobRunner {
-  public static final List<Job> JOBS = List.of(new SimulateJob(), new IngestJob(), new DemoJob());
+  public static final List<Job> JOBS =
+      List.of(new SimulateJob(), new IngestJob(), new AggregatesJob(), new DemoJob());
 
   private JobRunner() {}
 

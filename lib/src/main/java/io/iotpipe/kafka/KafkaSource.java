@@ -1,6 +1,5 @@
 package io.iotpipe.kafka;
 
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -11,27 +10,26 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamReader;
 import io.iotpipe.config.InvalidOptionException;
+import io.iotpipe.spark.StreamOptions;
 
 /** Reads the events topic as a stream with the Kafka source's columns (key, value, topic, partition, offset, timestamp, ...). */
 public final class KafkaSource {
   private KafkaSource() {}
 
   /**
-   * @param startingOffsets where a new checkpoint starts: earliest, latest, or Spark's JSON form;
-   *     a restart always continues from the checkpoint
-   * @param maxOffsetsPerTrigger upper bound on records per micro-batch, to keep batches (and
-   *     their memory) bounded while catching up on a backlog
+   * The events topic as a stream. {@code stream.startingOffsets()} applies to a new checkpoint
+   * (a restart always continues from its checkpoint); {@code stream.maxOffsetsPerTrigger()}
+   * bounds a micro-batch, and with it its memory, while catching up on a backlog.
    */
-  public static Dataset<Row> stream(SparkSession spark, KafkaOptions kafka, String startingOffsets,
-      Optional<Long> maxOffsetsPerTrigger) {
+  public static Dataset<Row> stream(SparkSession spark, KafkaOptions kafka, StreamOptions stream) {
     DataStreamReader r = spark.readStream()
         .format("kafka")
         .options(kafka.sparkOptions())
         .option("subscribe", kafka.eventsTopic())
-        .option("startingOffsets", startingOffsets)
+        .option("startingOffsets", stream.startingOffsets())
         // Offsets that expired before they were read are data loss: stop and say so.
         .option("failOnDataLoss", "true");
-    maxOffsetsPerTrigger.ifPresent(n -> r.option("maxOffsetsPerTrigger", n));
+    stream.maxOffsetsPerTrigger().ifPresent(n -> r.option("maxOffsetsPerTrigger", n));
     return r.load();
   }
 

@@ -4,11 +4,17 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.desc;
 
+import com.datastax.oss.driver.api.core.CqlSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotpipe.aggregate.AggregateTables;
+import io.iotpipe.aggregate.WindowReader;
+import io.iotpipe.cassandra.CassandraOptions;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.TableSpec;
 import io.iotpipe.jobs.Job;
+import io.iotpipe.jobs.aggregates.AggregatesJob;
+import io.iotpipe.jobs.aggregates.AggregatesOptions;
 import io.iotpipe.jobs.ingest.IngestJob;
 import io.iotpipe.jobs.ingest.IngestOptions;
 import io.iotpipe.jobs.ingest.IngestProgress;
@@ -22,9 +28,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,15 +45,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Job {@code demo}: the whole walking skeleton on the local services, from a clean slate. It
- * starts the streaming ingest, simulates a fleet into Kafka while the stream runs, waits until
- * the stream has caught up, shows what landed, and prints one {@code SUMMARY} JSON line.
+ * Job {@code demo}: the suite end to end on the local services, from a clean slate. It starts the
+ * streaming jobs, simulates a fleet into Kafka while they run, waits until they have caught up,
+ * shows what landed, and prints one {@code SUMMARY} JSON line.
  */
 public final class DemoJob implements Job {
   private static final Logger LOG = LoggerFactory.getLogger("io.iotpipe.demo");
 
   static final OptionKey<Boolean> RESET = OptionKey.bool("demo.reset", true,
-      "start from a clean slate: recreate the topic, delete the demo's tables and checkpoints (local paths only)");
+      "start from a clean slate: recreate the topic, delete the demo's tables, checkpoints and Cassandra keyspace "
+          + "(local paths and a loopback Cassandra only)");
 
   /** The demo's own defaults, beneath the profile and the command line. */
   static final Map<String, String> DEFAULTS = Map.of(
@@ -54,7 +63,11 @@ public final class DemoJob implements Job {
       SimulatorOptions.DURATION.name(), "2h",
       SimulatorOptions.TRUTH_FILE.name(), "work/demo/ground-truth.jsonl",
       SimulatorOptions.RECORDS_FILE.name(), "work/demo/records-sent.jsonl",
-      IngestOptions.TRIGGER.name(), "2s");
+      "ingest.trigger", "2s",
+      "aggregates.trigger", "2s",
+      // Several micro-batches, so that the watermark moves while events arrive and the
+      // simulator's late events are late.
+      "aggregates.max-offsets-per-trigger", "15000");
 
   @Override
   public String name() {
@@ -68,44 +81,46 @@ public final class DemoJob implements Job {
 
   @Override
   public List<OptionKey<?>> options() {
-    List<OptionKey<?>> keys = new ArrayList<>(IngestOptions.keys());
-    SimulatorOptions.KEYS.forEach(k -> {
-      if (!keys.contains(k)) {
-        keys.add(k);
-      }
-    });
+    Set<OptionKey<?>> keys = new LinkedHashSet<>(IngestOptions.keys());
+    keys.addAll(AggregatesOptions.keys());
+    keys.addAll(SimulatorOptions.KEYS);
     keys.add(RESET);
-    return keys;
+    return new ArrayList<>(keys);
   }
 
   @Override
   public int run(Settings given) throws Exception {
     Settings settings = given.withDefaults(DEFAULTS, "the demo's defaults");
     IngestOptions ingest = IngestOptions.from(settings);
+    AggregatesOptions aggregates = AggregatesOptions.from(settings);
     SimulatorOptions sim = SimulatorOptions.from(settings);
     KafkaOptions kafka = ingest.kafka();
     if (settings.get(RESET)) {
-      reset(kafka, ingest);
+      reset(kafka, ingest, aggregates);
     }
     KafkaRecordSink.createTopicIfMissing(kafka, kafka.eventsTopic(), sim.partitions());
 
     LOG.info("demo: starting Spark");
     SparkSession spark = SparkSessions.getOrCreate("iotpipe-demo", settings.withPrefix("spark."));
-    IngestJob.Running running = IngestJob.startFromOptions(spark, ingest);
+    IngestJob.Running ingesting = IngestJob.startFromOptions(spark, ingest);
+    AggregatesJob.Running aggregating = AggregatesJob.startFromOptions(spark, aggregates);
 
     SimulationSummary sent = SimulateJob.simulate(kafka, sim);
-    LOG.info("demo: simulator done ({} records); waiting for the stream to catch up", sent.recordsSent());
-    running.query().processAllAvailable();
-    running.query().stop();
-    IngestProgress.Totals totals = running.totals();
+    LOG.info("demo: simulator done ({} records); waiting for the streams to catch up", sent.recordsSent());
+    ingesting.query().processAllAvailable();
+    aggregating.query().processAllAvailable();
+    ingesting.query().stop();
+    aggregating.query().stop();
 
-    Map<String, Object> summary = report(spark, ingest, sent, totals);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    boolean matches = reportIngest(spark, ingest, sent, ingesting.totals(), summary);
+    reportAggregates(spark, aggregates, aggregating.totals(), summary);
     System.out.println("SUMMARY " + new ObjectMapper().writeValueAsString(summary));
-    return Boolean.TRUE.equals(summary.get("matches_ground_truth")) ? 0 : 1;
+    return matches ? 0 : 1;
   }
 
-  private static Map<String, Object> report(SparkSession spark, IngestOptions o, SimulationSummary sent,
-      IngestProgress.Totals totals) {
+  private static boolean reportIngest(SparkSession spark, IngestOptions o, SimulationSummary sent,
+      IngestProgress.Totals totals, Map<String, Object> s) {
     String eventsPath = o.storage().table(TableSpec.EVENTS);
     String quarantinePath = o.storage().table(TableSpec.QUARANTINE);
     long events = spark.read().format("delta").load(eventsPath).count();
@@ -114,14 +129,9 @@ public final class DemoJob implements Job {
     long quarantined = reasons.stream().mapToLong(r -> r.getLong(1)).sum();
     LOG.info("demo: Delta events: {} rows; quarantine: {} rows", events, quarantined);
     reasons.forEach(r -> LOG.info("demo:   quarantined {}: {}", String.format("%-26s", r.getString(0)), r.getLong(1)));
-    spark.read().format("delta").load(eventsPath)
-        .orderBy(col("event_time").desc()).limit(3)
-        .select("tenant_id", "device_id", "event_time", "metrics").collectAsList()
-        .forEach(r -> LOG.info("demo:   latest event {}", r.mkString(" | ")));
 
     boolean matches = events == sent.validEvents() && quarantined == sent.malformedTotal()
         && totals.duplicatesDropped() == sent.duplicates();
-    Map<String, Object> s = new LinkedHashMap<>();
     s.put("events_sent", sent.recordsSent());
     s.put("events_valid", events);
     s.put("events_quarantined", quarantined);
@@ -133,20 +143,54 @@ public final class DemoJob implements Job {
     s.put("expected", Map.of("events_valid", sent.validEvents(), "events_quarantined", sent.malformedTotal(),
         "duplicates_dropped", sent.duplicates()));
     s.put("kafka_topic", sent.topic());
-    s.put("delta_tables", Map.of("events", eventsPath, "quarantine", quarantinePath));
+    s.put("delta_tables", new LinkedHashMap<>(Map.of("events", eventsPath, "quarantine", quarantinePath)));
     s.put("ground_truth", Path.of(sent.truthFile()).toAbsolutePath().toString());
     s.put("records_file", sent.recordsFile());
-    return s;
+    return matches;
   }
 
-  /** Recreates the topic and deletes the demo's tables and checkpoint; refuses anything not on local disk. */
-  private static void reset(KafkaOptions kafka, IngestOptions o) throws Exception {
+  @SuppressWarnings("unchecked")
+  private static void reportAggregates(SparkSession spark, AggregatesOptions o,
+      io.iotpipe.jobs.aggregates.AggregatesProgress.Totals totals, Map<String, Object> s) {
+    LOG.info("demo: aggregates: {} windows written to Cassandra, {} final windows to Delta, {} late events recorded",
+        totals.windowsWrittenCassandra(), totals.windowsWrittenDelta(), totals.lateEvents());
+    CassandraOptions c = o.cassandra();
+    String tenant = "tenant-01";
+    String device = "dev-00001";
+    try (CqlSession session = c.openSession()) {
+      List<WindowReader.ServedWindow> latest = new WindowReader(session, c.keyspace())
+          .latestDeviceWindows(tenant, device, "temperature", 60, 5, Instant.now(), 2);
+      LOG.info("demo: latest 1-minute windows of {}/{} temperature, read back from Cassandra {}.{}:",
+          tenant, device, c.keyspace(), AggregateTables.DEVICE_WINDOWS);
+      for (WindowReader.ServedWindow w : latest) {
+        LOG.info(String.format("demo:   %s  n=%d  mean=%.2f  min=%.2f  max=%.2f  p95=%.2f  %s", w.windowStart(),
+            w.count(), w.mean(), w.min(), w.max(), w.p95(), w.isFinal() ? "final" : "open"));
+      }
+    }
+    ((Map<String, Object>) s.get("delta_tables")).put("aggregates", o.storage().table(AggregateTables.AGGREGATES));
+    ((Map<String, Object>) s.get("delta_tables")).put("late_events", o.storage().table(AggregateTables.LATE_EVENTS));
+    s.put("windows_written_cassandra", totals.windowsWrittenCassandra());
+    s.put("windows_written_delta", totals.windowsWrittenDelta());
+    s.put("late_events", totals.lateEvents());
+    s.put("cassandra_keyspace", c.keyspace());
+    s.put("cassandra_tables", List.of(AggregateTables.DEVICE_WINDOWS, AggregateTables.FLEET_WINDOWS));
+  }
+
+  /** Recreates the topic, deletes the demo's tables and checkpoints and drops its keyspace; refuses anything not local. */
+  private static void reset(KafkaOptions kafka, IngestOptions ingest, AggregatesOptions aggregates) throws Exception {
     List<Path> paths = new ArrayList<>();
-    for (String location : List.of(o.storage().table(TableSpec.EVENTS), o.storage().table(TableSpec.QUARANTINE),
-        o.checkpoint())) {
+    for (String location : List.of(ingest.storage().table(TableSpec.EVENTS), ingest.storage().table(TableSpec.QUARANTINE),
+        ingest.stream().checkpoint(), aggregates.storage().table(AggregateTables.AGGREGATES),
+        aggregates.storage().table(AggregateTables.LATE_EVENTS), aggregates.stream().checkpoint())) {
       paths.add(localPath(location));
     }
-    LOG.info("demo: reset: recreating topic {}, deleting {}", kafka.eventsTopic(), paths);
+    CassandraOptions c = aggregates.cassandra();
+    if (!c.contactPoints().stream().allMatch(h -> h.equals("127.0.0.1") || h.equals("localhost"))) {
+      throw new IllegalArgumentException("demo.reset only drops a keyspace on a loopback Cassandra, not "
+          + c.contactPoints() + "; run with --demo.reset false");
+    }
+    LOG.info("demo: reset: recreating topic {}, dropping keyspace {}, deleting {}", kafka.eventsTopic(),
+        c.keyspace(), paths);
     try (Admin admin = Admin.create(kafka.clientProperties())) {
       if (admin.listTopics().names().get().contains(kafka.eventsTopic())) {
         admin.deleteTopics(Set.of(kafka.eventsTopic())).all().get();
@@ -157,6 +201,9 @@ public final class DemoJob implements Job {
       }
     } catch (ExecutionException e) {
       throw new IllegalStateException("demo reset: cannot delete topic " + kafka.eventsTopic(), e.getCause());
+    }
+    try (CqlSession session = c.openSession()) {
+      session.execute("DROP KEYSPACE IF EXISTS " + c.keyspace());
     }
     for (Path p : paths) {
       deleteRecursively(p);

@@ -81,8 +81,8 @@ public final class IngestJob implements Job {
     return pipeline(kafkaRecords, o.limits(), o.dedupWindow())
         .writeStream()
         .queryName(QUERY_NAME)
-        .option("checkpointLocation", o.checkpoint())
-        .trigger(o.trigger().toSpark())
+        .option("checkpointLocation", o.stream().checkpoint())
+        .trigger(o.stream().trigger().toSpark())
         .foreachBatch(sink)
         .start();
   }
@@ -95,10 +95,10 @@ public final class IngestJob implements Job {
     TableSpec.QUARANTINE.createIfMissing(spark, o.storage().deltaRoot());
     IngestProgress progress = new IngestProgress(QUERY_NAME);
     spark.streams().addListener(progress);
-    Dataset<Row> source = KafkaSource.stream(spark, o.kafka(), o.startingOffsets(), o.maxOffsetsPerTrigger());
+    Dataset<Row> source = KafkaSource.stream(spark, o.kafka(), o.stream());
     StreamingQuery query = start(source, IngestSink.toDelta(events, quarantine, progress), o);
     LOG.info("ingest: reading {} (trigger {}), writing {} and {}, checkpoint {}",
-        o.kafka().eventsTopic(), o.trigger(), events, quarantine, o.checkpoint());
+        o.kafka().eventsTopic(), o.stream().trigger(), events, quarantine, o.stream().checkpoint());
     return new Running(query, progress);
   }
 

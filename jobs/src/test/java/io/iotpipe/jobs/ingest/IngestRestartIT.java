@@ -61,8 +61,7 @@ class IngestRestartIT {
           DeltaAppend.once(rows, quarantinePath, appId, batchId);
         },
         (batchId, valid, quarantined) -> {});
-    StreamingQuery query = IngestJob.start(KafkaSource.stream(spark, o.kafka(), o.startingOffsets(),
-        o.maxOffsetsPerTrigger()), crashingOnce, o);
+    StreamingQuery query = IngestJob.start(KafkaSource.stream(spark, o.kafka(), o.stream()), crashingOnce, o);
     assertThrows(StreamingQueryException.class, query::awaitTermination);
     assertTrue(crashed.get());
     long eventCommits = io.delta.tables.DeltaTable.forPath(spark, TableSpec.EVENTS.path(root)).history().count();

@@ -1,0 +1,145 @@
+package io.iotpipe.jobs.aggregates;
+
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.lit;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.spark.connector.cql.CassandraConnector;
+import io.iotpipe.aggregate.AggregateTables;
+import io.iotpipe.aggregate.AggregationSpec;
+import io.iotpipe.aggregate.WindowAggregation;
+import io.iotpipe.cassandra.CassandraOptions;
+import io.iotpipe.cassandra.CassandraSchema;
+import io.iotpipe.config.OptionKey;
+import io.iotpipe.config.Settings;
+import io.iotpipe.event.EventParser;
+import io.iotpipe.event.ValidationLimits;
+import io.iotpipe.jobs.Job;
+import io.iotpipe.kafka.KafkaSource;
+import io.iotpipe.spark.SparkSessions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Job {@code aggregates}: Kafka → parse and validate (the same code as ingest) → event-time
+ * tumbling windows per device and metric, and per tenant and metric (fleet) → Cassandra serving
+ * tables (as windows change) and Delta {@code aggregates} (once final); late events → Delta
+ * {@code late_events}. See its README.
+ */
+public final class AggregatesJob implements Job {
+  public static final String QUERY_NAME = "aggregates";
+  private static final Logger LOG = LoggerFactory.getLogger(AggregatesJob.class);
+
+  @Override
+  public String name() {
+    return "aggregates";
+  }
+
+  @Override
+  public String description() {
+    return "windowed aggregates per device and fleet -> Cassandra (live) and Delta (final); late events recorded";
+  }
+
+  @Override
+  public List<OptionKey<?>> options() {
+    return AggregatesOptions.keys();
+  }
+
+  /** The pipeline: Kafka records → valid events → window output rows ({@link io.iotpipe.aggregate.WindowOutput}). */
+  public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, AggregationSpec spec) {
+    Dataset<Row> parsed = EventParser.parse(kafkaRecords, limits)
+        .observe("aggregates_input", count_if(EventParser.isValid()), count_if(lit(true)));
+    return WindowAggregation.stream(parsed.where(EventParser.isValid()), spec);
+  }
+
+  static StreamingQuery start(Dataset<Row> kafkaRecords, AggregatesSink sink, AggregatesOptions o)
+      throws TimeoutException {
+    return pipeline(kafkaRecords, o.limits(), o.spec())
+        .writeStream()
+        .queryName(QUERY_NAME)
+        .option("checkpointLocation", o.stream().checkpoint())
+        .trigger(o.stream().trigger().toSpark())
+        .foreachBatch(sink)
+        .start();
+  }
+
+  /** A started aggregates query and its accounting. */
+  public record Running(StreamingQuery query, AggregatesProgress progress) {
+    /** Totals once the listener has seen the last batch; call after the query ended. */
+    public AggregatesProgress.Totals totals() throws InterruptedException {
+      if (query.lastProgress() != null) {
+        progress.awaitBatch(query.lastProgress().batchId());
+      }
+      if (!query.isActive()) {
+        query.sparkSession().streams().removeListener(progress);
+      }
+      return progress.totals();
+    }
+  }
+
+  /** Migrates the Cassandra schema, creates the Delta tables and starts the query. */
+  public static Running startFromOptions(SparkSession spark, AggregatesOptions o) throws TimeoutException {
+    return startFromOptions(spark, o, AggregatesSink.NO_STEP);
+  }
+
+  static Running startFromOptions(SparkSession spark, AggregatesOptions o, AggregatesSink.Step beforeFleetWrite)
+      throws TimeoutException {
+    CassandraOptions c = o.cassandra();
+    try (CqlSession session = c.openSession()) {
+      List<String> applied = CassandraSchema.migrate(session, c);
+      if (!applied.isEmpty()) {
+        LOG.info("aggregates: applied Cassandra migrations {} to keyspace {}", applied, c.keyspace());
+      }
+    }
+    String root = o.storage().deltaRoot();
+    AggregateTables.AGGREGATES.createIfMissing(spark, root);
+    AggregateTables.LATE_EVENTS.createIfMissing(spark, root);
+    Map<String, String> deviceWrite = new HashMap<>(c.sparkConf());
+    deviceWrite.put("keyspace", c.keyspace());
+    deviceWrite.put("table", AggregateTables.DEVICE_WINDOWS);
+    deviceWrite.put("spark.cassandra.output.ttl", String.valueOf(o.deviceWindowsTtl().toSeconds()));
+    CassandraConnector connector = CassandraConnector.apply(new SparkConf(false).setAll(
+        scala.collection.JavaConverters.mapAsScalaMap(c.sparkConf())));
+    FleetWindowWriter fleet = new FleetWindowWriter(connector, c.keyspace(), (int) o.fleetWindowsTtl().toSeconds());
+
+    AggregatesProgress progress = new AggregatesProgress(QUERY_NAME);
+    spark.streams().addListener(progress);
+    AggregatesSink sink = new AggregatesSink(o.storage().table(AggregateTables.AGGREGATES),
+        o.storage().table(AggregateTables.LATE_EVENTS), deviceWrite, fleet, progress, beforeFleetWrite);
+    StreamingQuery query = start(KafkaSource.stream(spark, o.kafka(), o.stream()), sink, o);
+    LOG.info("aggregates: reading {} (trigger {}), windows {} with allowed lateness {}, writing Cassandra {}.{{},{}} "
+            + "and Delta {}, checkpoint {}", o.kafka().eventsTopic(), o.stream().trigger(), o.spec().windowSizes(),
+        o.spec().allowedLateness(), c.keyspace(), AggregateTables.DEVICE_WINDOWS, AggregateTables.FLEET_WINDOWS,
+        o.storage().table(AggregateTables.AGGREGATES), o.stream().checkpoint());
+    return new Running(query, progress);
+  }
+
+  @Override
+  public int run(Settings settings) throws Exception {
+    AggregatesOptions o = AggregatesOptions.from(settings);
+    KafkaSource.requireTopic(o.kafka());
+    SparkSession spark = SparkSessions.getOrCreate("iotpipe-aggregates", settings.withPrefix("spark."));
+    Running running = startFromOptions(spark, o);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        running.query().stop();
+      } catch (TimeoutException e) {
+        LOG.warn("aggregates: the query did not stop in time");
+      }
+    }));
+    running.query().awaitTermination();
+    AggregatesProgress.Totals t = running.totals();
+    LOG.info("aggregates: finished: {} windows closed ({} fleet), {} late events, {} duplicates",
+        t.windowsClosed(), t.fleetWindowsClosed(), t.lateEvents(), t.duplicates());
+    return t.droppedByWatermark() == 0 ? 0 : 1;
+  }
+}

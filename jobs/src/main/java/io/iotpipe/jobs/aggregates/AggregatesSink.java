@@ -1,0 +1,129 @@
+package io.iotpipe.jobs.aggregates;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count_distinct;
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.when;
+
+import io.iotpipe.aggregate.AggregateTables;
+import io.iotpipe.aggregate.FleetRollup;
+import io.iotpipe.aggregate.WindowAggregation;
+import io.iotpipe.aggregate.WindowOutput;
+import io.iotpipe.delta.DeltaAppend;
+import java.util.Map;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Writes one micro-batch of window output to both sinks, each exactly once:
+ *
+ * <ol>
+ *   <li>Cassandra {@code device_windows}: every window that changed, upserted (the same key gets
+ *       the same values when a batch is replayed);
+ *   <li>Delta {@code aggregates}: windows that closed in this batch, device and fleet level, and
+ *       Delta {@code late_events}: the batch's late events, both with Delta's idempotent appends;
+ *   <li>Cassandra {@code fleet_windows}: see {@link FleetWindowWriter}.
+ * </ol>
+ */
+final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
+  private static final long serialVersionUID = 1L;
+
+  /** What a batch wrote, for the progress log and the demo's summary. */
+  record Counts(long windowsUpdated, long windowsClosed, long fleetWindowsClosed, long lateEvents, long duplicates,
+      long cassandraRows, long deltaRows) {}
+
+  /** Receives each batch's counts. */
+  interface Listener extends java.io.Serializable {
+    void batch(long batchId, Counts counts);
+  }
+
+  /** One step of the sink, replaceable in tests to inject a crash between two writes. */
+  @FunctionalInterface
+  interface Step extends java.io.Serializable {
+    void run(long batchId) throws Exception;
+  }
+
+  private final String aggregatesPath;
+  private final String lateEventsPath;
+  private final Map<String, String> deviceWindowsWrite;
+  private final FleetWindowWriter fleet;
+  private final Listener listener;
+  private final Step beforeFleetWrite;
+
+  /**
+   * @param deviceWindowsWrite options of the Cassandra connector's write to device_windows
+   *     (keyspace, table, TTL, connection)
+   */
+  AggregatesSink(String aggregatesPath, String lateEventsPath, Map<String, String> deviceWindowsWrite,
+      FleetWindowWriter fleet, Listener listener, Step beforeFleetWrite) {
+    this.aggregatesPath = aggregatesPath;
+    this.lateEventsPath = lateEventsPath;
+    this.deviceWindowsWrite = Map.copyOf(deviceWindowsWrite);
+    this.fleet = fleet;
+    this.listener = listener;
+    this.beforeFleetWrite = beforeFleetWrite;
+  }
+
+  @Override
+  public void call(Dataset<Row> batch, Long batchId) throws Exception {
+    String queryId = batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
+    String appId = "iotpipe-aggregates-" + queryId;
+    // Computed once: the window state advances once per batch, and four writes read the result.
+    Dataset<Row> out = WindowAggregation.readable(batch).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Row c = out.agg(
+          count_if(col("kind").equalTo(WindowOutput.UPDATE)),
+          count_if(col("kind").equalTo(WindowOutput.FINAL)),
+          count_if(col("kind").equalTo(WindowOutput.LATE)),
+          count_distinct(when(col("kind").equalTo(WindowOutput.LATE), col("event_id"))),
+          count_if(col("kind").equalTo(WindowOutput.DUPLICATE))).first();
+      long updated = c.getLong(0);
+      long closed = c.getLong(1);
+      long lateRows = c.getLong(2);
+      long lateEvents = c.getLong(3);
+      long duplicates = c.getLong(4);
+
+      long cassandraRows = 0;
+      if (updated + closed > 0) {
+        AggregateTables.deviceWindowRows(out).write()
+            .format("org.apache.spark.sql.cassandra")
+            .options(deviceWindowsWrite)
+            .mode("append")
+            .save();
+        cassandraRows += updated + closed;
+      }
+
+      long fleetClosed = 0;
+      long deltaRows = 0;
+      Dataset<Row> fleetFinals = null;
+      if (closed > 0) {
+        fleetFinals = FleetRollup.merge(out.where(col("kind").equalTo(WindowOutput.FINAL)))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        fleetClosed = fleetFinals.count();
+        DeltaAppend.once(AggregateTables.deviceFinals(out).unionByName(AggregateTables.fleetFinals(fleetFinals)),
+            aggregatesPath, appId, batchId);
+        deltaRows += closed + fleetClosed;
+      }
+      if (lateRows > 0) {
+        DeltaAppend.once(AggregateTables.lateEvents(out), lateEventsPath, appId, batchId);
+      }
+
+      beforeFleetWrite.run(batchId);
+      if (updated > 0) {
+        fleet.applyDeltas(FleetRollup.merge(out.where(col("kind").equalTo(WindowOutput.UPDATE))), queryId, batchId);
+      }
+      if (fleetFinals != null) {
+        fleet.writeFinals(fleetFinals);
+        cassandraRows += fleetClosed;
+        fleetFinals.unpersist();
+      }
+      listener.batch(batchId, new Counts(updated, closed, fleetClosed, lateEvents, duplicates, cassandraRows, deltaRows));
+    } finally {
+      out.unpersist();
+    }
+  }
+
+  static final Step NO_STEP = batchId -> {};
+}

@@ -1,0 +1,49 @@
+package io.iotpipe.spark;
+
+import io.iotpipe.config.OptionKey;
+import io.iotpipe.config.Settings;
+import io.iotpipe.delta.StorageOptions;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The options every streaming job has, under its own prefix: checkpoint, trigger, where a new
+ * checkpoint starts reading, and the micro-batch size limit.
+ */
+public record StreamOptions(String checkpoint, StreamTrigger trigger, String startingOffsets,
+    Optional<Long> maxOffsetsPerTrigger) {
+
+  /** The option keys of job {@code job}, e.g. ingest.trigger. */
+  public static List<OptionKey<?>> keys(String job, String defaultTrigger) {
+    return List.of(checkpoint(job), trigger(job, defaultTrigger), startingOffsets(job), maxOffsets(job));
+  }
+
+  public static StreamOptions from(Settings s, String job, String defaultTrigger, StorageOptions storage) {
+    return new StreamOptions(s.find(checkpoint(job)).orElse(storage.checkpoint(job)),
+        s.get(trigger(job, defaultTrigger)), s.get(startingOffsets(job)), s.find(maxOffsets(job)));
+  }
+
+  private static OptionKey<String> checkpoint(String job) {
+    return OptionKey.location(job + ".checkpoint", null, "checkpoint folder (default: <checkpoint.root>/" + job + ")");
+  }
+
+  private static OptionKey<StreamTrigger> trigger(String job, String defaultTrigger) {
+    return StreamTrigger.option(job + ".trigger", defaultTrigger);
+  }
+
+  private static OptionKey<String> startingOffsets(String job) {
+    return new OptionKey<>(job + ".starting-offsets", "earliest|latest|JSON", "earliest",
+        "where a new checkpoint starts reading (a restart always continues from its checkpoint)", s -> {
+          String t = s.trim();
+          if (t.equals("earliest") || t.equals("latest") || t.startsWith("{")) {
+            return t;
+          }
+          throw new IllegalArgumentException("'" + s + "' is not earliest, latest or Spark's JSON offsets");
+        });
+  }
+
+  private static OptionKey<Long> maxOffsets(String job) {
+    return OptionKey.longInt(job + ".max-offsets-per-trigger", null, 1, Long.MAX_VALUE,
+        "most records per micro-batch (default: no limit)");
+  }
+}
