@@ -8,7 +8,6 @@ import org.apache.spark.api.java.function.MapGroupsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -24,25 +23,12 @@ public final class FleetRollup {
    * Merged rows: tenant_id, metric, window_size_s, window_start_us, devices (rows merged), the
    * statistics columns of {@link WindowOutput} and the merged accumulator.
    */
-  public static final StructType MERGED = new StructType()
+  public static final StructType MERGED = WindowOutput.withStats(new StructType()
       .add("tenant_id", DataTypes.StringType)
       .add("metric", DataTypes.StringType)
       .add("window_size_s", DataTypes.LongType)
       .add("window_start_us", DataTypes.LongType)
-      .add("devices", DataTypes.LongType)
-      .add("count", DataTypes.LongType)
-      .add("sum", DataTypes.DoubleType)
-      .add("min", DataTypes.DoubleType)
-      .add("max", DataTypes.DoubleType)
-      .add("mean", DataTypes.DoubleType)
-      .add("stddev", DataTypes.DoubleType)
-      .add("first_us", DataTypes.LongType)
-      .add("first_value", DataTypes.DoubleType)
-      .add("last_us", DataTypes.LongType)
-      .add("last_value", DataTypes.DoubleType)
-      .add("p50", DataTypes.DoubleType)
-      .add("p95", DataTypes.DoubleType)
-      .add("p99", DataTypes.DoubleType)
+      .add("devices", DataTypes.LongType))
       .add("accumulator", DataTypes.BinaryType);
 
   /**
@@ -74,8 +60,6 @@ public final class FleetRollup {
   /** A {@link #MERGED} row. */
   public static Row row(String tenant, String metric, long sizeSeconds, long startMicros, long devices,
       WindowAccumulator a) {
-    return RowFactory.create(tenant, metric, sizeSeconds, startMicros, devices, a.count(), a.sum(), a.min(),
-        a.max(), a.mean(), a.stddev(), a.firstMicros(), a.firstValue(), a.lastMicros(), a.lastValue(),
-        a.percentile(0.5), a.percentile(0.95), a.percentile(0.99), a.toBytes());
+    return WindowOutput.merged(tenant, metric, sizeSeconds, startMicros, devices, a);
   }
 }

@@ -8,6 +8,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,18 +39,50 @@ public final class KafkaRecordSink implements RecordSink {
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
+  /**
+   * Creates the topic unless it exists, and returns once every partition's leader serves
+   * requests. Producing into a topic a few milliseconds old gets NOT_LEADER_OR_FOLLOWER, and the
+   * idempotent producer of kafka-clients 3.4 sometimes retries that into an endless
+   * OutOfOrderSequenceException against a Kafka 4 broker.
+   */
   public static void createTopicIfMissing(KafkaOptions kafka, String topic, int partitions) {
     try (Admin admin = Admin.create(kafka.clientProperties())) {
       if (!admin.listTopics().names().get().contains(topic)) {
-        admin.createTopics(Set.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        try {
+          admin.createTopics(Set.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
+          }
+        }
       }
+      awaitLeaders(admin, topic);
     } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
-      }
+      throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Waits until the leader of every partition answers a ListOffsets request (which only a ready leader does). */
+  private static void awaitLeaders(Admin admin, String topic) throws InterruptedException, ExecutionException {
+    int n = admin.describeTopics(Set.of(topic)).allTopicNames().get().get(topic).partitions().size();
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < n; p++) {
+      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (true) {
+      try {
+        admin.listOffsets(request).all().get();
+        return;
+      } catch (ExecutionException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
     }
   }
 

@@ -44,7 +44,8 @@ public record SimulatorOptions(
   public static final OptionKey<Integer> METRICS = OptionKey.integer(NS + "metrics", 4, 1,
       MetricProfile.CATALOG.size(), "metrics per event (temperature, humidity, pressure, battery, ...)");
   public static final OptionKey<Instant> START = OptionKey.instant(NS + "start",
-      "event time of the first events (default: now minus the duration)");
+      "event time of the first events (default: now minus the duration and late-max-delay, so that no record "
+          + "arrives in the future)");
   public static final OptionKey<Duration> DURATION = OptionKey.duration(NS + "duration", Duration.ofHours(1),
       Duration.ofSeconds(1), "span of simulated event time");
   public static final OptionKey<Duration> INTERVAL = OptionKey.duration(NS + "interval", Duration.ofSeconds(10),
@@ -88,8 +89,9 @@ public record SimulatorOptions(
 
   public static SimulatorOptions from(Settings s) {
     Duration duration = s.get(DURATION);
+    // Arrival times become Kafka record timestamps; a broker refuses those too far in the future.
     Instant start = s.find(START)
-        .orElseGet(() -> Instant.now().minus(duration).truncatedTo(ChronoUnit.SECONDS));
+        .orElseGet(() -> Instant.now().minus(duration).minus(s.get(LATE_MAX)).truncatedTo(ChronoUnit.SECONDS));
     SimulatorOptions o = new SimulatorOptions(s.get(SEED), s.get(TENANTS), s.get(DEVICES), s.get(METRICS),
         start, duration, s.get(INTERVAL), s.get(RATE), s.get(PARTITIONS), s.get(OUT_OF_ORDER),
         s.get(OUT_OF_ORDER_MAX), s.get(LATE), s.get(LATE_MIN), s.get(LATE_MAX), s.get(DUPLICATES),

@@ -3,6 +3,7 @@ package io.iotpipe.spark;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 
@@ -56,8 +57,21 @@ public abstract class BatchProgress<C> extends StreamingQueryListener {
   @Override
   public void onQueryTerminated(QueryTerminatedEvent event) {}
 
-  /** Waits (30 s at most) until the progress of {@code batchId} has been handled: listener events are asynchronous. */
-  public void awaitBatch(long batchId) throws InterruptedException {
+  /**
+   * Call when {@code query} has ended: waits until its last batch has been handled (listener
+   * events are asynchronous) and unregisters this listener.
+   */
+  public void settle(StreamingQuery query) throws InterruptedException {
+    if (query.lastProgress() != null) {
+      awaitBatch(query.lastProgress().batchId());
+    }
+    if (!query.isActive()) {
+      query.sparkSession().streams().removeListener(this);
+    }
+  }
+
+  /** Waits (30 s at most) until the progress of {@code batchId} has been handled. */
+  private void awaitBatch(long batchId) throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (lastBatchId < batchId && System.nanoTime() < deadline) {
       Thread.sleep(50);

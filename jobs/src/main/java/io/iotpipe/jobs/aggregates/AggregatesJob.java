@@ -17,6 +17,7 @@ import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.jobs.Job;
 import io.iotpipe.kafka.KafkaSource;
 import io.iotpipe.spark.SparkSessions;
+import io.iotpipe.spark.StreamingQueries;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,28 +64,18 @@ public final class AggregatesJob implements Job {
 
   static StreamingQuery start(Dataset<Row> kafkaRecords, AggregatesSink sink, AggregatesOptions o)
       throws TimeoutException {
-    return pipeline(kafkaRecords, o.limits(), o.spec())
-        .writeStream()
-        .queryName(QUERY_NAME)
-        .option("checkpointLocation", o.stream().checkpoint())
-        .trigger(o.stream().trigger().toSpark())
-        .foreachBatch(sink)
-        .start();
+    return StreamingQueries.start(pipeline(kafkaRecords, o.limits(), o.spec()), QUERY_NAME, o.stream(), sink);
   }
 
   /** A started aggregates query and its accounting. */
   public record Running(StreamingQuery query, AggregatesProgress progress) {
-    /** Totals once the listener has seen the last batch; call after the query ended. */
+    /** The totals of this run; call after the query ended. */
     public AggregatesProgress.Totals totals() throws InterruptedException {
-      if (query.lastProgress() != null) {
-        progress.awaitBatch(query.lastProgress().batchId());
-      }
-      if (!query.isActive()) {
-        query.sparkSession().streams().removeListener(progress);
-      }
+      progress.settle(query);
       return progress.totals();
     }
   }
+
 
   /** Migrates the Cassandra schema, creates the Delta tables and starts the query. */
   public static Running startFromOptions(SparkSession spark, AggregatesOptions o) throws TimeoutException {
@@ -129,14 +120,7 @@ public final class AggregatesJob implements Job {
     KafkaSource.requireTopic(o.kafka());
     SparkSession spark = SparkSessions.getOrCreate("iotpipe-aggregates", settings.withPrefix("spark."));
     Running running = startFromOptions(spark, o);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        running.query().stop();
-      } catch (TimeoutException e) {
-        LOG.warn("aggregates: the query did not stop in time");
-      }
-    }));
-    running.query().awaitTermination();
+    StreamingQueries.runUntilStopped(running.query());
     AggregatesProgress.Totals t = running.totals();
     LOG.info("aggregates: finished: {} windows closed ({} fleet), {} late events, {} duplicates",
         t.windowsClosed(), t.fleetWindowsClosed(), t.lateEvents(), t.duplicates());

@@ -19,6 +19,7 @@ import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.jobs.Job;
 import io.iotpipe.kafka.KafkaSource;
 import io.iotpipe.spark.SparkSessions;
+import io.iotpipe.spark.StreamingQueries;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -78,13 +79,7 @@ public final class IngestJob implements Job {
   /** Starts the ingest query over {@code kafkaRecords} (a stream) into {@code sink}. */
   public static StreamingQuery start(Dataset<Row> kafkaRecords, IngestSink sink, IngestOptions o)
       throws TimeoutException {
-    return pipeline(kafkaRecords, o.limits(), o.dedupWindow())
-        .writeStream()
-        .queryName(QUERY_NAME)
-        .option("checkpointLocation", o.stream().checkpoint())
-        .trigger(o.stream().trigger().toSpark())
-        .foreachBatch(sink)
-        .start();
+    return StreamingQueries.start(pipeline(kafkaRecords, o.limits(), o.dedupWindow()), QUERY_NAME, o.stream(), sink);
   }
 
   /** Wires the production I/O: the Kafka topic, the two Delta tables, progress logging. */
@@ -104,20 +99,13 @@ public final class IngestJob implements Job {
 
   /** A started ingest query and its accounting. */
   public record Running(StreamingQuery query, IngestProgress progress) {
-    /**
-     * The totals once the listener has seen the last batch; call after the query ended. Also
-     * unregisters the listener.
-     */
+    /** The totals of this run; call after the query ended. */
     public IngestProgress.Totals totals() throws InterruptedException {
-      if (query.lastProgress() != null) {
-        progress.awaitBatch(query.lastProgress().batchId());
-      }
-      if (!query.isActive()) {
-        query.sparkSession().streams().removeListener(progress);
-      }
+      progress.settle(query);
       return progress.totals();
     }
   }
+
 
   @Override
   public int run(Settings settings) throws Exception {
@@ -125,14 +113,7 @@ public final class IngestJob implements Job {
     KafkaSource.requireTopic(o.kafka());
     SparkSession spark = SparkSessions.getOrCreate("iotpipe-ingest", settings.withPrefix("spark."));
     Running running = startFromOptions(spark, o);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        running.query().stop();
-      } catch (TimeoutException e) {
-        LOG.warn("ingest: the query did not stop in time");
-      }
-    }));
-    running.query().awaitTermination();
+    StreamingQueries.runUntilStopped(running.query());
     IngestProgress.Totals t = running.totals();
     LOG.info("ingest: finished: consumed {} = valid {} + quarantined {} + duplicates dropped {}",
         t.consumed(), t.valid(), t.quarantined(), t.duplicatesDropped());
