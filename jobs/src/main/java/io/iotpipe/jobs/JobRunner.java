@@ -5,6 +5,9 @@ import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.jobs.aggregates.AggregatesJob;
 import io.iotpipe.jobs.demo.DemoJob;
+import io.iotpipe.jobs.features.FeaturesJob;
+import io.iotpipe.jobs.score.ScoreJob;
+import io.iotpipe.jobs.train.TrainJob;
 import io.iotpipe.jobs.ingest.IngestJob;
 import io.iotpipe.jobs.simulate.SimulateJob;
 import java.nio.file.Path;
@@ -27,7 +30,8 @@ import java.util.stream.Stream;
  */
 public final class JobRunner {
   public static final List<Job> JOBS =
-      List.of(new SimulateJob(), new IngestJob(), new AggregatesJob(), new DemoJob());
+      List.of(new SimulateJob(), new IngestJob(), new AggregatesJob(), new FeaturesJob(), new TrainJob(),
+          new ScoreJob(), new DemoJob());
 
   private JobRunner() {}
 

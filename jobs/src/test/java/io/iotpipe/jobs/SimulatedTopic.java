@@ -43,11 +43,17 @@ public final class SimulatedTopic {
     this.summary = summary;
   }
 
-  /** Simulates a small fleet (2 tenants x 10 devices, 30 minutes) into a new topic. */
+  /**
+   * Simulates a small fleet (2 tenants x 10 devices, 30 minutes, from yesterday 00:00 UTC) into a
+   * new topic. The start moves by whole days only, and the simulated values depend on the time of
+   * day, so every run gets the same values (recent enough for the broker's retention).
+   */
   public static SimulatedTopic create(String prefix, Map<String, String> overrides) {
     String topic = LocalServicesExtension.uniqueTopic(prefix);
     Path dir = TestSpark.newFolder(prefix);
-    Map<String, String> m = new HashMap<>(Map.of(
+    Instant start = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(java.time.Duration.ofDays(1));
+    Map<String, String> m = new HashMap<>(Map.of("simulate.start", start.toString()));
+    m.putAll(Map.of(
         "kafka.bootstrap-servers", LocalServicesExtension.services().kafkaBootstrapServers(),
         "kafka.events-topic", topic,
         "simulate.tenants", "2",

@@ -1,5 +1,6 @@
 package io.iotpipe.aggregate;
 
+import io.iotpipe.event.DeviceEvents;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -15,14 +16,6 @@ import org.apache.spark.sql.Row;
 final class DeviceWindowProcessor implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  // Positions of the input columns (see WindowAggregation.keyed): rows in a stateful function
-  // carry no schema to look names up in.
-  static final int TENANT = 1;
-  static final int DEVICE = 2;
-  static final int EVENT_ID = 3;
-  static final int TIME_US = 4;
-  static final int METRICS = 6;
-
   private final long[] sizesMicros;
   private final long dedupWindowMs;
 
@@ -32,8 +25,7 @@ final class DeviceWindowProcessor implements Serializable {
   }
 
   /**
-   * @param events rows of {@link WindowAggregation}'s keyed input: key, tenant_id, device_id,
-   *     event_id, t_us (event time in epoch microseconds), event_time, metrics
+   * @param events rows of {@link DeviceEvents#byDevice}
    * @param watermarkMs windows ending at or before this are final and late for new events;
    *     Long.MIN_VALUE when there is none (a batch computation)
    * @param nowMs processing time, for the deduplication window
@@ -41,22 +33,22 @@ final class DeviceWindowProcessor implements Serializable {
    */
   void process(Iterator<Row> events, DeviceWindowState st, long watermarkMs, long nowMs, boolean closeAll,
       List<Row> out) {
-    st.expireIds(nowMs - dedupWindowMs);
+    st.seen.expire(nowMs - dedupWindowMs);
     long watermarkMicros = watermarkMs == Long.MIN_VALUE ? Long.MIN_VALUE : watermarkMs * 1000L;
     Map<DeviceWindowState.WindowId, WindowAccumulator> added = new HashMap<>();
     while (events.hasNext()) {
       Row r = events.next();
       if (st.tenantId == null) {
-        st.tenantId = r.getString(TENANT);
-        st.deviceId = r.getString(DEVICE);
+        st.tenantId = r.getString(DeviceEvents.TENANT);
+        st.deviceId = r.getString(DeviceEvents.DEVICE);
       }
-      String eventId = r.getString(EVENT_ID);
-      long t = r.getLong(TIME_US);
-      if (st.seen.putIfAbsent(eventId, nowMs) != null) {
+      String eventId = r.getString(DeviceEvents.EVENT_ID);
+      long t = r.getLong(DeviceEvents.TIME_US);
+      if (!st.seen.firstTime(eventId, nowMs)) {
         out.add(WindowOutput.duplicate(st.tenantId, st.deviceId, eventId, t));
         continue;
       }
-      Map<String, Double> metrics = r.getJavaMap(METRICS);
+      Map<String, Double> metrics = r.getJavaMap(DeviceEvents.METRICS);
       for (long size : sizesMicros) {
         long start = Math.floorDiv(t, size) * size;
         long end = start + size;

@@ -1,13 +1,12 @@
 package io.iotpipe.aggregate;
 
+import io.iotpipe.event.RecentIds;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -38,16 +37,7 @@ final class DeviceWindowState {
   String tenantId;
   String deviceId;
   final TreeMap<WindowId, WindowAccumulator> open = new TreeMap<>();
-  /** Event id to the processing time (ms) it was first seen, oldest first. */
-  final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
-
-  /** Forgets ids first seen before {@code cutoffMs}. */
-  void expireIds(long cutoffMs) {
-    Iterator<Map.Entry<String, Long>> it = seen.entrySet().iterator();
-    while (it.hasNext() && it.next().getValue() < cutoffMs) {
-      it.remove();
-    }
-  }
+  RecentIds seen = new RecentIds();
 
   byte[] toBytes() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
@@ -62,11 +52,7 @@ final class DeviceWindowState {
         out.writeUTF(e.getKey().metric());
         e.getValue().write(out);
       }
-      out.writeInt(seen.size());
-      for (Map.Entry<String, Long> e : seen.entrySet()) {
-        out.writeUTF(e.getKey());
-        out.writeLong(e.getValue());
-      }
+      seen.write(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -87,10 +73,7 @@ final class DeviceWindowState {
         WindowId id = new WindowId(in.readLong(), in.readLong(), in.readUTF());
         s.open.put(id, WindowAccumulator.read(in));
       }
-      int ids = in.readInt();
-      for (int i = 0; i < ids; i++) {
-        s.seen.put(in.readUTF(), in.readLong());
-      }
+      s.seen = RecentIds.read(in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

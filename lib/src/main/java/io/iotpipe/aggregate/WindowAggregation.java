@@ -1,18 +1,9 @@
 package io.iotpipe.aggregate;
 
-import static io.iotpipe.event.EventFields.DEVICE_ID;
-import static io.iotpipe.event.EventFields.EVENT_ID;
-import static io.iotpipe.event.EventFields.EVENT_TIME;
-import static io.iotpipe.event.EventFields.METRICS;
-import static io.iotpipe.event.EventFields.TENANT_ID;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.length;
-import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.timestamp_micros;
-import static org.apache.spark.sql.functions.unix_micros;
 
-import java.time.Duration;
+import io.iotpipe.event.DeviceEvents;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -33,30 +24,18 @@ import org.apache.spark.sql.streaming.OutputMode;
  * <p><b>Why not Spark's built-in windowed aggregation.</b> Spark drops rows behind the watermark
  * without a trace (it only counts them), and this suite must record every late event. The
  * windows are therefore kept in per-device state ({@code flatMapGroupsWithState}), where each
- * late event is seen and emitted. The watermark is still Spark's own: it is defined on a copy of
- * the event time shifted {@link #WATERMARK_SHIFT} into the future with the same extra delay, so
- * that its value is (largest event time - allowed lateness) while Spark's own late-row filter
- * (event-time timeouts drop input rows older than the watermark) never applies to a validated
- * event. Windows close on event-time timeouts, so quiet devices' windows close too, all devices'
+ * late event is seen and emitted, with Spark's own watermark (see {@link EventTimeWatermark}).
+ * Windows close on event-time timeouts, so quiet devices' windows close too, all devices'
  * windows of the same end in the same micro-batch.
  */
 public final class WindowAggregation {
-  /**
-   * Far more than any event may lag the largest event time seen (validation refuses events more
-   * than validation.max-event-age older than their Kafka timestamp).
-   */
-  static final Duration WATERMARK_SHIFT = Duration.ofDays(36_500);
   private static final String KEY = "_device_key";
-  private static final String WATERMARK_TIME = "_watermark_time";
 
   private WindowAggregation() {}
 
   /** Windows of a stream of valid events (columns tenant_id, device_id, event_id, event_time, metrics). */
   public static Dataset<Row> stream(Dataset<Row> events, AggregationSpec spec) {
-    Dataset<Row> in = keyed(events)
-        .withColumn(WATERMARK_TIME, col(EVENT_TIME).plus(lit(WATERMARK_SHIFT)))
-        .withWatermark(WATERMARK_TIME, WATERMARK_SHIFT.plus(spec.allowedLateness()).toMillis() + " milliseconds");
-    return in.groupBy(KEY).as(Encoders.STRING(), Encoders.row(in.schema()))
+    return DeviceEvents.byDevice(events, spec.allowedLateness())
         .flatMapGroupsWithState(new Streaming(spec), OutputMode.Append(), Encoders.BINARY(),
             Encoders.row(WindowOutput.SCHEMA), GroupStateTimeout.EventTimeTimeout());
   }
@@ -67,9 +46,7 @@ public final class WindowAggregation {
    * late.
    */
   public static Dataset<Row> batch(Dataset<Row> events, AggregationSpec spec) {
-    Dataset<Row> in = keyed(events);
-    return in.groupBy(KEY).as(Encoders.STRING(), Encoders.row(in.schema()))
-        .flatMapGroups(new Batch(spec), Encoders.row(WindowOutput.SCHEMA));
+    return DeviceEvents.byDevice(events).flatMapGroups(new Batch(spec), Encoders.row(WindowOutput.SCHEMA));
   }
 
   /** The output with times as timestamps: window_start, window_end, first_time, last_time, event_time. */
@@ -80,15 +57,6 @@ public final class WindowAggregation {
         .withColumn("first_time", timestamp_micros(col("first_us")))
         .withColumn("last_time", timestamp_micros(col("last_us")))
         .withColumn("event_time", timestamp_micros(col("event_us")));
-  }
-
-  /** The input rows of the state functions; the column positions are {@link DeviceWindowProcessor}'s. */
-  private static Dataset<Row> keyed(Dataset<Row> events) {
-    // Length-prefixed, so that no two (tenant, device) pairs share a key.
-    return events.select(
-        concat(length(col(TENANT_ID)).cast("string"), lit(":"), col(TENANT_ID), col(DEVICE_ID)).as(KEY),
-        col(TENANT_ID), col(DEVICE_ID), col(EVENT_ID), unix_micros(col(EVENT_TIME)).as("t_us"), col(EVENT_TIME),
-        col(METRICS));
   }
 
   /** The streaming state function: one device, one micro-batch (or one timeout). */
@@ -113,9 +81,12 @@ public final class WindowAggregation {
         // Called again when the watermark reaches the earliest open window's end.
         state.setTimeoutTimestamp(st.open.firstKey().endMicros() / 1000L - 1);
       } else if (!st.seen.isEmpty() && !state.hasTimedOut()) {
-        // No open window, but recent ids still guard against duplicates for a while.
+        // No open window (all its events were late), but recent ids still guard against
+        // duplicates until the watermark has moved on by the dedup window.
         state.update(st.toBytes());
-        state.setTimeoutTimestamp(Math.max(watermarkMs, 0) + dedupWindowMs);
+        if (watermarkMs > 0) {
+          state.setTimeoutTimestamp(watermarkMs + dedupWindowMs);
+        }
       } else {
         state.remove();
       }

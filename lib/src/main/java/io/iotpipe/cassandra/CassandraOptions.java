@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.spark.connector.cql.CassandraConnector;
 import io.iotpipe.config.InvalidOptionException;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Secret;
@@ -14,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.SparkConf;
+import scala.collection.JavaConverters;
 
 /**
  * How to reach Cassandra and where the suite's tables live. The password comes from
@@ -97,6 +100,14 @@ public record CassandraOptions(
     username.ifPresent(u -> m.put("spark.cassandra.auth.username", u));
     password.ifPresent(p -> m.put("spark.cassandra.auth.password", p.reveal()));
     return m;
+  }
+
+  /**
+   * The connector's session factory for code running on executors (serializable; sessions are
+   * pooled per executor), independent of the SparkSession's own settings.
+   */
+  public CassandraConnector connector() {
+    return CassandraConnector.apply(new SparkConf(false).setAll(JavaConverters.mapAsScalaMap(sparkConf())));
   }
 
   /**

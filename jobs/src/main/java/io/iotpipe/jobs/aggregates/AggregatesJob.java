@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.spark.connector.cql.CassandraConnector;
 import io.iotpipe.aggregate.AggregateTables;
 import io.iotpipe.aggregate.AggregationSpec;
 import io.iotpipe.aggregate.WindowAggregation;
@@ -22,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -98,9 +96,7 @@ public final class AggregatesJob implements Job {
     deviceWrite.put("keyspace", c.keyspace());
     deviceWrite.put("table", AggregateTables.DEVICE_WINDOWS);
     deviceWrite.put("spark.cassandra.output.ttl", String.valueOf(o.deviceWindowsTtl().toSeconds()));
-    CassandraConnector connector = CassandraConnector.apply(new SparkConf(false).setAll(
-        scala.collection.JavaConverters.mapAsScalaMap(c.sparkConf())));
-    FleetWindowWriter fleet = new FleetWindowWriter(connector, c.keyspace(), (int) o.fleetWindowsTtl().toSeconds());
+    FleetWindowWriter fleet = new FleetWindowWriter(c.connector(), c.keyspace(), (int) o.fleetWindowsTtl().toSeconds());
 
     AggregatesProgress progress = new AggregatesProgress(QUERY_NAME);
     spark.streams().addListener(progress);

@@ -18,7 +18,19 @@ import io.iotpipe.jobs.aggregates.AggregatesOptions;
 import io.iotpipe.jobs.ingest.IngestJob;
 import io.iotpipe.jobs.ingest.IngestOptions;
 import io.iotpipe.jobs.ingest.IngestProgress;
+import io.iotpipe.features.FeatureStore;
+import io.iotpipe.jobs.features.FeaturesJob;
+import io.iotpipe.jobs.features.FeaturesOptions;
+import io.iotpipe.jobs.features.FeaturesProgress;
+import io.iotpipe.jobs.score.ScoreJob;
+import io.iotpipe.jobs.score.ScoreOptions;
+import io.iotpipe.jobs.score.ScoreProgress;
 import io.iotpipe.jobs.simulate.SimulateJob;
+import io.iotpipe.jobs.train.TrainJob;
+import io.iotpipe.jobs.train.TrainOptions;
+import io.iotpipe.ml.Alerts;
+import io.iotpipe.ml.AnomalyModel;
+import io.iotpipe.ml.ModelRegistry;
 import io.iotpipe.kafka.KafkaOptions;
 import io.iotpipe.sim.KafkaRecordSink;
 import io.iotpipe.sim.SimulationSummary;
@@ -41,6 +53,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,17 +70,22 @@ public final class DemoJob implements Job {
           + "(local paths and a loopback Cassandra only)");
 
   /** The demo's own defaults, beneath the profile and the command line. */
-  static final Map<String, String> DEFAULTS = Map.of(
-      SimulatorOptions.TENANTS.name(), "2",
-      SimulatorOptions.DEVICES.name(), "50",
-      SimulatorOptions.DURATION.name(), "2h",
-      SimulatorOptions.TRUTH_FILE.name(), "work/demo/ground-truth.jsonl",
-      SimulatorOptions.RECORDS_FILE.name(), "work/demo/records-sent.jsonl",
-      "ingest.trigger", "2s",
-      "aggregates.trigger", "2s",
+  static final Map<String, String> DEFAULTS = Map.ofEntries(
+      Map.entry(SimulatorOptions.TENANTS.name(), "2"),
+      Map.entry(SimulatorOptions.DEVICES.name(), "50"),
+      Map.entry(SimulatorOptions.DURATION.name(), "2h"),
+      Map.entry(SimulatorOptions.TRUTH_FILE.name(), "work/demo/ground-truth.jsonl"),
+      Map.entry(SimulatorOptions.RECORDS_FILE.name(), "work/demo/records-sent.jsonl"),
+      Map.entry("ingest.trigger", "2s"),
+      Map.entry("aggregates.trigger", "2s"),
+      Map.entry("features.trigger", "2s"),
+      Map.entry("score.trigger", "available-now"),
+      // Enough spikes for a training set with a held-out part worth measuring.
+      Map.entry(SimulatorOptions.SPIKES.name(), "0.005"),
+      Map.entry("train.truth-file", "work/demo/ground-truth.jsonl"),
       // Several micro-batches, so that the watermark moves while events arrive and the
       // simulator's late events are late.
-      "aggregates.max-offsets-per-trigger", "15000");
+      Map.entry("aggregates.max-offsets-per-trigger", "15000"));
 
   @Override
   public String name() {
@@ -83,6 +101,9 @@ public final class DemoJob implements Job {
   public List<OptionKey<?>> options() {
     Set<OptionKey<?>> keys = new LinkedHashSet<>(IngestOptions.keys());
     keys.addAll(AggregatesOptions.keys());
+    keys.addAll(FeaturesOptions.keys());
+    keys.addAll(TrainOptions.keys());
+    keys.addAll(ScoreOptions.keys());
     keys.addAll(SimulatorOptions.KEYS);
     keys.add(RESET);
     return new ArrayList<>(keys);
@@ -93,10 +114,13 @@ public final class DemoJob implements Job {
     Settings settings = given.withDefaults(DEFAULTS, "the demo's defaults");
     IngestOptions ingest = IngestOptions.from(settings);
     AggregatesOptions aggregates = AggregatesOptions.from(settings);
+    FeaturesOptions features = FeaturesOptions.from(settings);
+    TrainOptions train = TrainOptions.from(settings);
+    ScoreOptions score = ScoreOptions.from(settings);
     SimulatorOptions sim = SimulatorOptions.from(settings);
     KafkaOptions kafka = ingest.kafka();
     if (settings.get(RESET)) {
-      reset(kafka, ingest, aggregates);
+      reset(kafka, ingest, aggregates, features, score);
     }
     KafkaRecordSink.createTopicIfMissing(kafka, kafka.eventsTopic(), sim.partitions());
 
@@ -104,17 +128,26 @@ public final class DemoJob implements Job {
     SparkSession spark = SparkSessions.getOrCreate("iotpipe-demo", settings.withPrefix("spark."));
     IngestJob.Running ingesting = IngestJob.startFromOptions(spark, ingest);
     AggregatesJob.Running aggregating = AggregatesJob.startFromOptions(spark, aggregates);
+    FeaturesJob.Running featurizing = FeaturesJob.startFromOptions(spark, features);
 
     SimulationSummary sent = SimulateJob.simulate(kafka, sim);
     LOG.info("demo: simulator done ({} records); waiting for the streams to catch up", sent.recordsSent());
-    ingesting.query().processAllAvailable();
-    aggregating.query().processAllAvailable();
-    ingesting.query().stop();
-    aggregating.query().stop();
+    for (StreamingQuery q : List.of(ingesting.query(), aggregating.query(), featurizing.query())) {
+      q.processAllAvailable();
+    }
+    for (StreamingQuery q : List.of(ingesting.query(), aggregating.query(), featurizing.query())) {
+      q.stop();
+    }
 
     Map<String, Object> summary = new LinkedHashMap<>();
     boolean matches = reportIngest(spark, ingest, sent, ingesting.totals(), summary);
     reportAggregates(spark, aggregates, aggregating.totals(), summary);
+
+    LOG.info("demo: training the anomaly model on the offline feature store");
+    TrainJob.Result model = TrainJob.train(spark, train);
+    ScoreJob.Running scoring = ScoreJob.startFromOptions(spark, score);
+    scoring.query().awaitTermination();
+    reportModel(spark, score, featurizing.totals(), model, scoring.totals(), summary);
     System.out.println("SUMMARY " + new ObjectMapper().writeValueAsString(summary));
     return matches ? 0 : 1;
   }
@@ -143,7 +176,10 @@ public final class DemoJob implements Job {
     s.put("expected", Map.of("events_valid", sent.validEvents(), "events_quarantined", sent.malformedTotal(),
         "duplicates_dropped", sent.duplicates()));
     s.put("kafka_topic", sent.topic());
-    s.put("delta_tables", new LinkedHashMap<>(Map.of("events", eventsPath, "quarantine", quarantinePath)));
+    Map<String, Object> tables = new LinkedHashMap<>();
+    tables.put("events", eventsPath);
+    tables.put("quarantine", quarantinePath);
+    s.put("delta_tables", tables);
     s.put("ground_truth", Path.of(sent.truthFile()).toAbsolutePath().toString());
     s.put("records_file", sent.recordsFile());
     return matches;
@@ -176,12 +212,41 @@ public final class DemoJob implements Job {
     s.put("cassandra_tables", List.of(AggregateTables.DEVICE_WINDOWS, AggregateTables.FLEET_WINDOWS));
   }
 
+  @SuppressWarnings("unchecked")
+  private static void reportModel(SparkSession spark, ScoreOptions o, FeaturesProgress.Totals features,
+      TrainJob.Result model, ScoreProgress.Totals scored, Map<String, Object> s) {
+    AnomalyModel.Metrics m = model.metrics();
+    LOG.info(String.format("demo: model v%d: precision %.3f, recall %.3f, ROC AUC %.4f on the later %d rows (%d spikes)",
+        model.model().version(), m.precision(), m.recall(), m.auc(), model.testRows(), model.testAnomalies()));
+    LOG.info("demo: {} feature rows scored, {} alerts; the highest scores:", scored.scored(), scored.alerts());
+    spark.read().format("delta").load(o.storage().table(Alerts.TABLE)).orderBy(col("score").desc()).limit(5)
+        .collectAsList().forEach(a -> LOG.info(String.format("demo:   %s %s/%s  score %.3f  (model v%d)  %s",
+            a.<java.sql.Timestamp>getAs("alert_time").toInstant(), a.getAs("tenant_id"), a.getAs("device_id"),
+            a.<Double>getAs("score"), a.<Integer>getAs("model_version"), a.getList(a.fieldIndex("top_features")))));
+    s.put("features_written", features.features());
+    s.put("alerts_emitted", scored.alerts());
+    Map<String, Object> modelSummary = new LinkedHashMap<>();
+    modelSummary.put("version", model.model().version());
+    modelSummary.put("precision", m.precision());
+    modelSummary.put("recall", m.recall());
+    modelSummary.put("auc", m.auc());
+    modelSummary.put("published", model.publication().publish());
+    s.put("model", modelSummary);
+    s.put("alerts_topic", o.alertsTopic());
+    ((Map<String, Object>) s.get("delta_tables")).put("features", o.storage().table(FeatureStore.offline(o.spec())));
+    ((Map<String, Object>) s.get("delta_tables")).put("alerts", o.storage().table(Alerts.TABLE));
+  }
+
   /** Recreates the topic, deletes the demo's tables and checkpoints and drops its keyspace; refuses anything not local. */
-  private static void reset(KafkaOptions kafka, IngestOptions ingest, AggregatesOptions aggregates) throws Exception {
+  private static void reset(KafkaOptions kafka, IngestOptions ingest, AggregatesOptions aggregates,
+      FeaturesOptions features, ScoreOptions score) throws Exception {
     List<Path> paths = new ArrayList<>();
     for (String location : List.of(ingest.storage().table(TableSpec.EVENTS), ingest.storage().table(TableSpec.QUARANTINE),
         ingest.stream().checkpoint(), aggregates.storage().table(AggregateTables.AGGREGATES),
-        aggregates.storage().table(AggregateTables.LATE_EVENTS), aggregates.stream().checkpoint())) {
+        aggregates.storage().table(AggregateTables.LATE_EVENTS), aggregates.stream().checkpoint(),
+        features.storage().table(FeatureStore.offline(features.spec())), features.stream().checkpoint(),
+        score.storage().table(Alerts.TABLE), score.storage().table(Alerts.SCORE_BATCHES),
+        score.storage().table(ModelRegistry.TABLE), score.modelsRoot(), score.stream().checkpoint())) {
       paths.add(localPath(location));
     }
     CassandraOptions c = aggregates.cassandra();
@@ -192,11 +257,13 @@ public final class DemoJob implements Job {
     LOG.info("demo: reset: recreating topic {}, dropping keyspace {}, deleting {}", kafka.eventsTopic(),
         c.keyspace(), paths);
     try (Admin admin = Admin.create(kafka.clientProperties())) {
-      if (admin.listTopics().names().get().contains(kafka.eventsTopic())) {
-        admin.deleteTopics(Set.of(kafka.eventsTopic())).all().get();
-        // Deletion completes in the background; wait until the name is free.
-        for (int i = 0; i < 100 && admin.listTopics().names().get().contains(kafka.eventsTopic()); i++) {
-          Thread.sleep(200);
+      for (String topic : List.of(kafka.eventsTopic(), score.alertsTopic())) {
+        if (admin.listTopics().names().get().contains(topic)) {
+          admin.deleteTopics(Set.of(topic)).all().get();
+          // Deletion completes in the background; wait until the name is free.
+          for (int i = 0; i < 100 && admin.listTopics().names().get().contains(topic); i++) {
+            Thread.sleep(200);
+          }
         }
       }
     } catch (ExecutionException e) {

@@ -1,0 +1,68 @@
+package io.iotpipe.jobs.features;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count_if;
+
+import io.iotpipe.delta.DeltaAppend;
+import io.iotpipe.features.FeatureComputation;
+import io.iotpipe.features.FeatureSpec;
+import io.iotpipe.features.FeatureStore;
+import com.datastax.spark.connector.cql.CassandraConnector;
+import java.time.Duration;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Writes one micro-batch of feature rows to both stores: the offline Delta table (idempotent
+ * append) and the online Cassandra table (the latest vector per device, written with its feature
+ * time as write timestamp, so a replay or a late write never replaces a newer vector).
+ */
+final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
+  private static final long serialVersionUID = 1L;
+
+  /** What a batch wrote. */
+  record Counts(long features, long late, long duplicates, long devices) {}
+
+  interface Listener extends java.io.Serializable {
+    void batch(long batchId, Counts counts);
+  }
+
+  private final FeatureSpec spec;
+  private final String offlinePath;
+  private final CassandraConnector cassandra;
+  private final String keyspace;
+  private final Duration onlineTtl;
+  private final Listener listener;
+
+  FeaturesSink(FeatureSpec spec, String offlinePath, CassandraConnector cassandra, String keyspace, Duration onlineTtl,
+      Listener listener) {
+    this.spec = spec;
+    this.offlinePath = offlinePath;
+    this.cassandra = cassandra;
+    this.keyspace = keyspace;
+    this.onlineTtl = onlineTtl;
+    this.listener = listener;
+  }
+
+  @Override
+  public void call(Dataset<Row> batch, Long batchId) {
+    String appId = "iotpipe-features-" + batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
+    Dataset<Row> out = batch.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Row c = out.agg(count_if(col("kind").equalTo("FEATURES")), count_if(FeatureComputation.isLate()),
+          count_if(FeatureComputation.isDuplicate())).first();
+      long features = c.getLong(0);
+      long devices = 0;
+      if (features > 0) {
+        Dataset<Row> rows = FeatureComputation.featureRows(out, spec);
+        DeltaAppend.once(rows, offlinePath, appId, batchId);
+        devices = FeatureStore.writeOnline(rows, cassandra, keyspace, onlineTtl);
+      }
+      listener.batch(batchId, new Counts(features, c.getLong(1), c.getLong(2), devices));
+    } finally {
+      out.unpersist();
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package io.iotpipe.features;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.timestamp_micros;
+
+import io.iotpipe.event.DeviceEvents;
+import io.iotpipe.event.EventParser;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.FlatMapGroupsFunction;
+import org.apache.spark.api.java.function.FlatMapGroupsWithStateFunction;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.streaming.GroupState;
+import org.apache.spark.sql.streaming.GroupStateTimeout;
+import org.apache.spark.sql.streaming.OutputMode;
+
+/**
+ * Feature vectors per device event (definitions: {@link FeatureSpec}), one implementation for the
+ * streaming features job ({@link #stream}) and for batch recomputations over the events table
+ * ({@link #batch}). {@link #featureRows} shapes either output into the rows of the offline store:
+ * named columns plus an MLlib vector.
+ */
+public final class FeatureComputation {
+  public static final String VECTOR = "features";
+
+  private FeatureComputation() {}
+
+  /** Feature rows (and LATE / DUPLICATE markers) of a stream of valid events. */
+  public static Dataset<Row> stream(Dataset<Row> events, FeatureSpec spec) {
+    return DeviceEvents.byDevice(events, spec.allowedLateness())
+        .flatMapGroupsWithState(new Streaming(spec), OutputMode.Append(), Encoders.BINARY(),
+            Encoders.row(spec.outputSchema()), GroupStateTimeout.EventTimeTimeout());
+  }
+
+  /** The same features over a finite set of events (none is late). */
+  public static Dataset<Row> batch(Dataset<Row> events, FeatureSpec spec) {
+    return DeviceEvents.byDevice(events).flatMapGroups(new Batch(spec), Encoders.row(spec.outputSchema()));
+  }
+
+  /**
+   * The FEATURES rows of {@link #stream} or {@link #batch} as offline-store rows: tenant_id,
+   * device_id, event_id, feature_time, feature_date, feature_set, the named columns and
+   * {@value #VECTOR} (the same values as an MLlib vector, in {@link FeatureSpec#names()} order).
+   */
+  public static Dataset<Row> featureRows(Dataset<Row> output, FeatureSpec spec) {
+    List<String> names = spec.names();
+    Dataset<Row> rows = output.where(col("kind").equalTo(DeviceFeatureProcessor.FEATURES))
+        .withColumn("feature_time", timestamp_micros(col("feature_time_us")))
+        .withColumn("feature_date", EventParser.utcDate(col("feature_time")))
+        .withColumn("feature_set", lit(spec.id()));
+    Dataset<Row> withVector = new VectorAssembler().setInputCols(names.toArray(String[]::new)).setOutputCol(VECTOR)
+        .transform(rows);
+    List<Column> cols = new ArrayList<>(List.of(col("tenant_id"), col("device_id"), col("event_id"),
+        col("feature_time"), col("feature_date"), col("feature_set"), col(VECTOR)));
+    names.forEach(n -> cols.add(col(n)));
+    return withVector.select(cols.toArray(Column[]::new));
+  }
+
+  /** Counts of the output's marker rows: {late, duplicates}. */
+  public static Column isLate() {
+    return col("kind").equalTo(DeviceFeatureProcessor.LATE);
+  }
+
+  public static Column isDuplicate() {
+    return col("kind").equalTo(DeviceFeatureProcessor.DUPLICATE);
+  }
+
+  static final class Streaming implements FlatMapGroupsWithStateFunction<String, Row, byte[], Row> {
+    private static final long serialVersionUID = 1L;
+    private final FeatureSpec spec;
+    private final DeviceFeatureProcessor processor;
+
+    Streaming(FeatureSpec spec) {
+      this.spec = spec;
+      this.processor = new DeviceFeatureProcessor(spec);
+    }
+
+    @Override
+    public Iterator<Row> call(String key, Iterator<Row> events, GroupState<byte[]> state) {
+      DeviceFeatureState st = state.exists() ? DeviceFeatureState.fromBytes(state.get(), spec) : new DeviceFeatureState(spec);
+      long watermarkMs = state.getCurrentWatermarkMs();
+      List<Row> out = new ArrayList<>();
+      processor.process(events, st, watermarkMs, state.getCurrentProcessingTimeMs(), out);
+      if (!st.pending.isEmpty()) {
+        state.update(st.toBytes());
+        // Called again once the watermark passes the earliest waiting event.
+        state.setTimeoutTimestamp(Math.max(watermarkMs, st.pending.firstKey().tMicros() / 1000L));
+      } else if (st.hasHistory() && st.prevMicros / 1000L + spec.longestHorizonMicros() / 1000L > watermarkMs) {
+        state.update(st.toBytes());
+        // Forgotten once the watermark is a whole horizon past the device's last event: its next
+        // event would find nothing in any horizon anyway.
+        state.setTimeoutTimestamp(st.prevMicros / 1000L + spec.longestHorizonMicros() / 1000L);
+      } else {
+        state.remove();
+      }
+      return out.iterator();
+    }
+  }
+
+  static final class Batch implements FlatMapGroupsFunction<String, Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final FeatureSpec spec;
+    private final DeviceFeatureProcessor processor;
+
+    Batch(FeatureSpec spec) {
+      this.spec = spec;
+      this.processor = new DeviceFeatureProcessor(spec);
+    }
+
+    @Override
+    public Iterator<Row> call(String key, Iterator<Row> events) {
+      List<Row> out = new ArrayList<>();
+      processor.process(events, new DeviceFeatureState(spec), Long.MAX_VALUE, 0L, out);
+      return out.iterator();
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.iotpipe.features;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.struct;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.spark.connector.cql.CassandraConnector;
+import io.iotpipe.delta.TableSpec;
+import java.sql.Timestamp;
+import org.apache.spark.api.java.function.ForeachPartitionFunction;
+import org.apache.spark.util.LongAccumulator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.spark.ml.functions;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The two feature stores. Offline: the Delta table {@code features}, every feature row ever
+ * computed, for training (append-only). Online: the Cassandra table {@code device_features}, the
+ * latest vector per device with its feature time, for scoring now, read through
+ * {@link Reader}, which refuses a vector older than a maximum age.
+ */
+public final class FeatureStore {
+  private FeatureStore() {}
+
+  public static final String ONLINE_TABLE = "device_features";
+
+  /** The offline table for these definitions (its columns follow the feature names). */
+  public static TableSpec offline(FeatureSpec spec) {
+    StructType s = new StructType()
+        .add("tenant_id", DataTypes.StringType)
+        .add("device_id", DataTypes.StringType)
+        .add("event_id", DataTypes.StringType)
+        .add("feature_time", DataTypes.TimestampType)
+        .add("feature_date", DataTypes.DateType)
+        .add("feature_set", DataTypes.StringType)
+        .add(FeatureComputation.VECTOR, SQLDataTypes.VectorType());
+    for (String n : spec.names()) {
+      s = s.add(n, DataTypes.DoubleType);
+    }
+    return new TableSpec("features", s, List.of("feature_date"));
+  }
+
+  /**
+   * Writes the latest vector of each device among {@code featureRows} (offline rows) to the online
+   * table, with its feature time as the Cassandra write timestamp: whatever order writes arrive in
+   * (a replayed batch included), the vector with the latest feature time wins.
+   *
+   * @return the number of devices written
+   */
+  public static long writeOnline(Dataset<org.apache.spark.sql.Row> featureRows, CassandraConnector connector,
+      String keyspace, Duration ttl) {
+    Dataset<org.apache.spark.sql.Row> latest = featureRows
+        .groupBy("tenant_id", "device_id")
+        .agg(max_by(struct(col("feature_time"), col("event_id"), col("feature_set"),
+            functions.vector_to_array(col(FeatureComputation.VECTOR), "float64").as("features")), col("feature_time")).as("f"))
+        .select(col("tenant_id"), col("device_id"), col("f.feature_time"), col("f.event_id"), col("f.feature_set"),
+            col("f.features"));
+    int ttlSeconds = (int) ttl.toSeconds();
+    LongAccumulator written = featureRows.sparkSession().sparkContext().longAccumulator("online feature rows");
+    latest.foreachPartition((ForeachPartitionFunction<org.apache.spark.sql.Row>) rows -> {
+      try (CqlSession s = connector.openSession()) {
+        PreparedStatement insert = s.prepare("INSERT INTO " + keyspace + "." + ONLINE_TABLE
+            + " (tenant_id, device_id, feature_time, event_id, feature_set, features, updated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ? AND TTL ?");
+        while (rows.hasNext()) {
+          org.apache.spark.sql.Row r = rows.next();
+          Instant t = r.<Timestamp>getAs(2).toInstant();
+          List<Double> values = r.getList(5);
+          s.execute(insert.bind(r.getString(0), r.getString(1), t, r.getString(3), r.getString(4), values,
+              Instant.now(), t.toEpochMilli() * 1000 + t.getNano() / 1000 % 1000, ttlSeconds));
+          written.add(1);
+        }
+      }
+    });
+    return written.value();
+  }
+
+  /** Whether a vector can be served as current. */
+  public enum Status { FRESH, STALE, MISSING }
+
+  /** One online lookup: the vector is only given out when FRESH. */
+  public record Lookup(Status status, String featureSet, Instant featureTime, Duration age, double[] vector) {
+    public double[] current() {
+      if (status != Status.FRESH) {
+        throw new IllegalStateException("no current feature vector: " + status
+            + (age == null ? "" : " (age " + age + ")"));
+      }
+      return vector;
+    }
+  }
+
+  /** Reads the online store. */
+  public static final class Reader {
+    private final CqlSession session;
+    private final PreparedStatement latest;
+    private final Duration maxAge;
+
+    public Reader(CqlSession session, String keyspace, Duration maxAge) {
+      this.session = session;
+      this.maxAge = maxAge;
+      this.latest = session.prepare("SELECT feature_time, feature_set, features FROM " + keyspace + "." + ONLINE_TABLE
+          + " WHERE tenant_id = ? AND device_id = ?");
+    }
+
+    /** The device's latest vector, FRESH only if its feature time is at most the max age before {@code now}. */
+    public Lookup latest(String tenant, String device, Instant now) {
+      Row r = session.execute(latest.bind(tenant, device)).one();
+      if (r == null) {
+        return new Lookup(Status.MISSING, null, null, null, null);
+      }
+      Instant t = r.getInstant("feature_time");
+      Duration age = Duration.between(t, now);
+      List<Double> f = r.getList("features", Double.class);
+      double[] v = f.stream().mapToDouble(Double::doubleValue).toArray();
+      Status s = age.compareTo(maxAge) > 0 ? Status.STALE : Status.FRESH;
+      return new Lookup(s, r.getString("feature_set"), t, age, s == Status.FRESH ? v : null);
+    }
+  }
+}
