@@ -6,6 +6,7 @@ import io.iotpipe.config.Settings;
 import io.iotpipe.jobs.aggregates.AggregatesJob;
 import io.iotpipe.jobs.demo.DemoJob;
 import io.iotpipe.jobs.features.FeaturesJob;
+import io.iotpipe.jobs.health.DeviceHealthJob;
 import io.iotpipe.jobs.score.ScoreJob;
 import io.iotpipe.jobs.train.TrainJob;
 import io.iotpipe.jobs.ingest.IngestJob;
@@ -31,7 +32,7 @@ import java.util.stream.Stream;
 public final class JobRunner {
   public static final List<Job> JOBS =
       List.of(new SimulateJob(), new IngestJob(), new AggregatesJob(), new FeaturesJob(), new TrainJob(),
-          new ScoreJob(), new DemoJob());
+          new ScoreJob(), new DeviceHealthJob(), new DemoJob());
 
   private JobRunner() {}
 
@@ -41,6 +42,11 @@ public final class JobRunner {
 
   /** Runs a job from command-line words and returns the exit code (0 ok, 2 bad usage or options). */
   public static int run(String... args) {
+    if (args.length == 1 && args[0].equals("--jobs")) {
+      // For scripts/dev/update-job-readmes: each job and the folder of its README.
+      JOBS.forEach(j -> System.out.println(j.name() + "\t" + readmeFolder(j)));
+      return 0;
+    }
     if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
       System.out.println(usage());
       return args.length == 0 ? 2 : 0;
@@ -139,6 +145,11 @@ public final class JobRunner {
     JOBS.forEach(j -> sb.append(String.format("  %-14s %s%n", j.name(), j.description())));
     sb.append("\nJobRunner <job> --help lists a job's options.");
     return sb.toString();
+  }
+
+  /** Where a job's README lives: next to its class. */
+  static String readmeFolder(Job job) {
+    return "jobs/src/main/java/" + job.getClass().getPackageName().replace('.', '/');
   }
 
   /** The options of a job as a Markdown table, for its README. */

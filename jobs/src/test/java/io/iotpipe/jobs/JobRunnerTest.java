@@ -105,9 +105,8 @@ class JobRunnerTest {
 
   @Test
   void everyJobsReadmeEndsWithItsCurrentOptionTable() throws Exception {
-    Path jobs = Path.of(System.getProperty("iotpipe.home"), "jobs/src/main/java/io/iotpipe/jobs");
     for (Job job : JobRunner.JOBS) {
-      String readme = Files.readString(jobs.resolve(job.name()).resolve("README.md"));
+      String readme = Files.readString(Path.of(System.getProperty("iotpipe.home"), JobRunner.readmeFolder(job), "README.md"));
       assertTrue(readme.endsWith(JobRunner.markdown(job)),
           job.name() + "/README.md does not end with its current option table; run scripts/dev/update-job-readmes");
     }

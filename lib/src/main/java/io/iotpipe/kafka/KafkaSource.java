@@ -1,5 +1,6 @@
 package io.iotpipe.kafka;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +10,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import io.iotpipe.config.InvalidOptionException;
 import io.iotpipe.spark.StreamOptions;
 
@@ -31,6 +33,62 @@ public final class KafkaSource {
         .option("failOnDataLoss", "true");
     stream.maxOffsetsPerTrigger().ifPresent(n -> r.option("maxOffsetsPerTrigger", n));
     return r.load();
+  }
+
+  /**
+   * Waits until {@code query} has processed everything in the events topic at the time of the
+   * call. Unlike {@code StreamingQuery.processAllAvailable()}, which never returns for a query
+   * whose state has processing-time timeouts (Spark then runs a micro-batch at every trigger, so
+   * the query never reports that it has no new data), this compares the offsets the query has
+   * committed with the topic's end offsets.
+   */
+  public static void awaitConsumed(StreamingQuery query, KafkaOptions kafka, java.time.Duration timeout)
+      throws InterruptedException, TimeoutException {
+    Map<Integer, Long> target = new java.util.HashMap<>();
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
+      int partitions = admin.describeTopics(Set.of(kafka.eventsTopic())).allTopicNames().get()
+          .get(kafka.eventsTopic()).partitions().size();
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> request = new java.util.HashMap<>();
+      for (int p = 0; p < partitions; p++) {
+        request.put(new org.apache.kafka.common.TopicPartition(kafka.eventsTopic(), p),
+            org.apache.kafka.clients.admin.OffsetSpec.latest());
+      }
+      admin.listOffsets(request).all().get().forEach((tp, info) -> target.put(tp.partition(), info.offset()));
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot read the end offsets of " + kafka.eventsTopic(), e.getCause());
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (query.exception().isDefined()) {
+        throw new IllegalStateException("query " + query.name() + " failed", query.exception().get());
+      }
+      if (consumed(query, kafka.eventsTopic(), target)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new TimeoutException("query " + query.name() + " did not consume " + kafka.eventsTopic() + " up to "
+        + target + " within " + timeout);
+  }
+
+  private static boolean consumed(StreamingQuery query, String topic, Map<Integer, Long> target) {
+    org.apache.spark.sql.streaming.StreamingQueryProgress p = query.lastProgress();
+    if (p == null || p.sources().length == 0 || p.sources()[0].endOffset() == null) {
+      return target.values().stream().allMatch(v -> v == 0);
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode offsets =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(p.sources()[0].endOffset()).get(topic);
+      for (Map.Entry<Integer, Long> t : target.entrySet()) {
+        com.fasterxml.jackson.databind.JsonNode o = offsets == null ? null : offsets.get(String.valueOf(t.getKey()));
+        if ((o == null ? 0 : o.asLong()) < t.getValue()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /**

@@ -11,16 +11,30 @@ import java.util.Optional;
  * checkpoint starts reading, and the micro-batch size limit.
  */
 public record StreamOptions(String checkpoint, StreamTrigger trigger, String startingOffsets,
-    Optional<Long> maxOffsetsPerTrigger) {
+    Optional<Long> maxOffsetsPerTrigger, StateStore stateStore) {
+
+  /** Where the query keeps its state: on the JVM heap (Spark's default) or in RocksDB (large state). */
+  public enum StateStore {
+    HDFS("org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider"),
+    ROCKSDB("org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider");
+
+    public final String providerClass;
+
+    StateStore(String providerClass) {
+      this.providerClass = providerClass;
+    }
+  }
 
   /** The option keys of job {@code job}, e.g. ingest.trigger. */
   public static List<OptionKey<?>> keys(String job, String defaultTrigger) {
-    return List.of(checkpoint(job), trigger(job, defaultTrigger), startingOffsets(job), maxOffsets(job));
+    return List.of(checkpoint(job), trigger(job, defaultTrigger), startingOffsets(job), maxOffsets(job),
+        stateStore(job));
   }
 
   public static StreamOptions from(Settings s, String job, String defaultTrigger, StorageOptions storage) {
     return new StreamOptions(s.find(checkpoint(job)).orElse(storage.checkpoint(job)),
-        s.get(trigger(job, defaultTrigger)), s.get(startingOffsets(job)), s.find(maxOffsets(job)));
+        s.get(trigger(job, defaultTrigger)), s.get(startingOffsets(job)), s.find(maxOffsets(job)),
+        s.get(stateStore(job)));
   }
 
   private static OptionKey<String> checkpoint(String job) {
@@ -40,6 +54,11 @@ public record StreamOptions(String checkpoint, StreamTrigger trigger, String sta
           }
           throw new IllegalArgumentException("'" + s + "' is not earliest, latest or Spark's JSON offsets");
         });
+  }
+
+  private static OptionKey<StateStore> stateStore(String job) {
+    return OptionKey.choice(job + ".state-store", StateStore.class, StateStore.HDFS,
+        "state store of a new checkpoint: hdfs (on the heap) or rocksdb (off the heap, for large state)");
   }
 
   private static OptionKey<Long> maxOffsets(String job) {

@@ -15,9 +15,14 @@ public final class StreamingQueries {
 
   private StreamingQueries() {}
 
-  /** Starts {@code rows} into {@code sink} with the job's checkpoint and trigger, under {@code name}. */
+  /**
+   * Starts {@code rows} into {@code sink} with the job's checkpoint, trigger and state store,
+   * under {@code name}. (The state store is fixed by a checkpoint's first run; Spark keeps using
+   * the one recorded there.)
+   */
   public static StreamingQuery start(Dataset<Row> rows, String name, StreamOptions o,
       VoidFunction2<Dataset<Row>, Long> sink) throws TimeoutException {
+    rows.sparkSession().conf().set("spark.sql.streaming.stateStore.providerClass", o.stateStore().providerClass);
     return rows.writeStream()
         .queryName(name)
         .option("checkpointLocation", o.checkpoint())

@@ -26,7 +26,8 @@ class CassandraSchemaIT {
       assertEquals(List.of(), CassandraSchema.migrate(session, o));
       assertEquals(CassandraSchema.MIGRATIONS.size(),
           session.execute("SELECT count(*) FROM " + ks + ".schema_migrations").one().getLong(0));
-      for (String table : List.of("device_windows", "fleet_windows", "fleet_window_state", "device_features", "alerts")) {
+      for (String table : List.of("device_windows", "fleet_windows", "fleet_window_state", "device_features", "alerts",
+          "device_status", "device_transitions", "device_alarms")) {
         assertTrue(session.getMetadata().getKeyspace(ks).orElseThrow().getTable(table).isPresent(), table);
       }
       session.execute("DROP KEYSPACE " + ks);

@@ -19,7 +19,12 @@ import io.iotpipe.jobs.ingest.IngestJob;
 import io.iotpipe.jobs.ingest.IngestOptions;
 import io.iotpipe.jobs.ingest.IngestProgress;
 import io.iotpipe.features.FeatureStore;
+import io.iotpipe.health.HealthStore;
 import io.iotpipe.jobs.features.FeaturesJob;
+import io.iotpipe.jobs.health.DeviceHealthJob;
+import io.iotpipe.jobs.health.DeviceHealthOptions;
+import io.iotpipe.jobs.health.DeviceHealthProgress;
+import io.iotpipe.kafka.KafkaSource;
 import io.iotpipe.jobs.features.FeaturesOptions;
 import io.iotpipe.jobs.features.FeaturesProgress;
 import io.iotpipe.jobs.score.ScoreJob;
@@ -72,13 +77,14 @@ public final class DemoJob implements Job {
   /** The demo's own defaults, beneath the profile and the command line. */
   static final Map<String, String> DEFAULTS = Map.ofEntries(
       Map.entry(SimulatorOptions.TENANTS.name(), "2"),
-      Map.entry(SimulatorOptions.DEVICES.name(), "50"),
+      Map.entry(SimulatorOptions.DEVICES.name(), "30"),
       Map.entry(SimulatorOptions.DURATION.name(), "2h"),
       Map.entry(SimulatorOptions.TRUTH_FILE.name(), "work/demo/ground-truth.jsonl"),
       Map.entry(SimulatorOptions.RECORDS_FILE.name(), "work/demo/records-sent.jsonl"),
       Map.entry("ingest.trigger", "2s"),
       Map.entry("aggregates.trigger", "2s"),
       Map.entry("features.trigger", "2s"),
+      Map.entry("device-health.trigger", "2s"),
       Map.entry("score.trigger", "available-now"),
       // Enough spikes for a training set with a held-out part worth measuring.
       Map.entry(SimulatorOptions.SPIKES.name(), "0.005"),
@@ -104,6 +110,7 @@ public final class DemoJob implements Job {
     keys.addAll(FeaturesOptions.keys());
     keys.addAll(TrainOptions.keys());
     keys.addAll(ScoreOptions.keys());
+    keys.addAll(DeviceHealthOptions.keys());
     keys.addAll(SimulatorOptions.KEYS);
     keys.add(RESET);
     return new ArrayList<>(keys);
@@ -117,10 +124,11 @@ public final class DemoJob implements Job {
     FeaturesOptions features = FeaturesOptions.from(settings);
     TrainOptions train = TrainOptions.from(settings);
     ScoreOptions score = ScoreOptions.from(settings);
+    DeviceHealthOptions health = DeviceHealthOptions.from(settings);
     SimulatorOptions sim = SimulatorOptions.from(settings);
     KafkaOptions kafka = ingest.kafka();
     if (settings.get(RESET)) {
-      reset(kafka, ingest, aggregates, features, score);
+      reset(kafka, ingest, aggregates, features, score, health);
     }
     KafkaRecordSink.createTopicIfMissing(kafka, kafka.eventsTopic(), sim.partitions());
 
@@ -129,6 +137,7 @@ public final class DemoJob implements Job {
     IngestJob.Running ingesting = IngestJob.startFromOptions(spark, ingest);
     AggregatesJob.Running aggregating = AggregatesJob.startFromOptions(spark, aggregates);
     FeaturesJob.Running featurizing = FeaturesJob.startFromOptions(spark, features);
+    DeviceHealthJob.Running watching = DeviceHealthJob.startFromOptions(spark, health);
 
     SimulationSummary sent = SimulateJob.simulate(kafka, sim);
     LOG.info("demo: simulator done ({} records); waiting for the streams to catch up", sent.recordsSent());
@@ -138,6 +147,12 @@ public final class DemoJob implements Job {
     for (StreamingQuery q : List.of(ingesting.query(), aggregating.query(), featurizing.query())) {
       q.stop();
     }
+    // device-health runs a micro-batch at every trigger (its processing-time timeouts), so it
+    // never reports "no new data": wait until it has consumed the topic, then for one round of
+    // its timeouts, in which devices the fleet left behind go OFFLINE.
+    KafkaSource.awaitConsumed(watching.query(), kafka, java.time.Duration.ofMinutes(5));
+    Thread.sleep(health.allowedLateness().toMillis() + 5_000);
+    watching.query().stop();
 
     Map<String, Object> summary = new LinkedHashMap<>();
     boolean matches = reportIngest(spark, ingest, sent, ingesting.totals(), summary);
@@ -148,6 +163,7 @@ public final class DemoJob implements Job {
     ScoreJob.Running scoring = ScoreJob.startFromOptions(spark, score);
     scoring.query().awaitTermination();
     reportModel(spark, score, featurizing.totals(), model, scoring.totals(), summary);
+    reportHealth(spark, health, watching.totals(), summary);
     System.out.println("SUMMARY " + new ObjectMapper().writeValueAsString(summary));
     return matches ? 0 : 1;
   }
@@ -237,16 +253,38 @@ public final class DemoJob implements Job {
     ((Map<String, Object>) s.get("delta_tables")).put("alerts", o.storage().table(Alerts.TABLE));
   }
 
+  private static void reportHealth(SparkSession spark, DeviceHealthOptions o, DeviceHealthProgress.Totals totals,
+      Map<String, Object> s) {
+    Map<String, Long> byStatus = new java.util.TreeMap<>();
+    try (CqlSession session = o.cassandra().openSession()) {
+      for (String tenant : List.of("tenant-01", "tenant-02")) {
+        session.execute("SELECT status FROM " + o.cassandra().keyspace() + "." + HealthStore.STATUS
+            + " WHERE tenant_id = ?", tenant).forEach(r -> byStatus.merge(r.getString(0), 1L, Long::sum));
+      }
+    }
+    LOG.info("demo: device health (Cassandra {}.{}): {}; {} transitions, {} alarms raised; the latest transitions:",
+        o.cassandra().keyspace(), HealthStore.STATUS, byStatus, totals.transitions(), totals.alarmsRaised());
+    spark.read().format("delta").load(o.storage().table(HealthStore.HISTORY)).where("kind = 'TRANSITION'")
+        .orderBy(col("time").desc()).limit(5).collectAsList()
+        .forEach(t -> LOG.info(String.format("demo:   %s %s/%s %s -> %s (%s)", t.<java.sql.Timestamp>getAs("time").toInstant(),
+            t.getAs("tenant_id"), t.getAs("device_id"), t.getAs("from_status"), t.getAs("to_status"), t.getAs("reason"))));
+    s.put("devices_online", byStatus.getOrDefault("ONLINE", 0L));
+    s.put("devices_degraded", byStatus.getOrDefault("DEGRADED", 0L));
+    s.put("devices_offline", byStatus.getOrDefault("OFFLINE", 0L));
+    s.put("alarms_raised", totals.alarmsRaised());
+  }
+
   /** Recreates the topic, deletes the demo's tables and checkpoints and drops its keyspace; refuses anything not local. */
   private static void reset(KafkaOptions kafka, IngestOptions ingest, AggregatesOptions aggregates,
-      FeaturesOptions features, ScoreOptions score) throws Exception {
+      FeaturesOptions features, ScoreOptions score, DeviceHealthOptions health) throws Exception {
     List<Path> paths = new ArrayList<>();
     for (String location : List.of(ingest.storage().table(TableSpec.EVENTS), ingest.storage().table(TableSpec.QUARANTINE),
         ingest.stream().checkpoint(), aggregates.storage().table(AggregateTables.AGGREGATES),
         aggregates.storage().table(AggregateTables.LATE_EVENTS), aggregates.stream().checkpoint(),
         features.storage().table(FeatureStore.offline(features.spec())), features.stream().checkpoint(),
         score.storage().table(Alerts.TABLE), score.storage().table(Alerts.SCORE_BATCHES),
-        score.storage().table(ModelRegistry.TABLE), score.modelsRoot(), score.stream().checkpoint())) {
+        score.storage().table(ModelRegistry.TABLE), score.modelsRoot(), score.stream().checkpoint(),
+        health.storage().table(HealthStore.HISTORY), health.stream().checkpoint())) {
       paths.add(localPath(location));
     }
     CassandraOptions c = aggregates.cassandra();
@@ -257,7 +295,7 @@ public final class DemoJob implements Job {
     LOG.info("demo: reset: recreating topic {}, dropping keyspace {}, deleting {}", kafka.eventsTopic(),
         c.keyspace(), paths);
     try (Admin admin = Admin.create(kafka.clientProperties())) {
-      for (String topic : List.of(kafka.eventsTopic(), score.alertsTopic())) {
+      for (String topic : List.of(kafka.eventsTopic(), score.alertsTopic(), health.topic())) {
         if (admin.listTopics().names().get().contains(topic)) {
           admin.deleteTopics(Set.of(topic)).all().get();
           // Deletion completes in the background; wait until the name is free.

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotpipe.delta.DeltaAppend;
 import io.iotpipe.event.EventParser;
 import io.iotpipe.features.FeatureComputation;
+import io.iotpipe.kafka.TransactionalPublisher;
 import io.iotpipe.ml.Alerts;
 import io.iotpipe.ml.AnomalyModel;
 import io.iotpipe.ml.ModelRegistry;
@@ -57,7 +58,7 @@ final class ScoreSink implements VoidFunction2<Dataset<Row>, Long> {
   private final Step beforeKafka;
   private transient ModelRegistry registry;
   private transient Map<Integer, PipelineModel> models;
-  private transient AlertPublisher publisher;
+  private transient TransactionalPublisher publisher;
 
   ScoreSink(ScoreOptions o, Map<String, String> cassandraWrite, Listener listener, Step beforeKafka) {
     this.o = o;
@@ -129,7 +130,7 @@ final class ScoreSink implements VoidFunction2<Dataset<Row>, Long> {
     }
     try {
       if (publisher == null) {
-        publisher = new AlertPublisher(o.kafka(), o.alertsTopic(), queryId);
+        publisher = new TransactionalPublisher(o.kafka(), o.alertsTopic(), "iotpipe-score-" + queryId);
       }
       publisher.publish(batchId, records);
     } catch (Exception e) {

@@ -1,6 +1,5 @@
-package io.iotpipe.jobs.score;
+package io.iotpipe.kafka;
 
-import io.iotpipe.kafka.KafkaOptions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,25 +14,25 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Publishes each micro-batch's alerts to Kafka exactly once. A batch's records go out in one
- * Kafka transaction, which also commits "batch id + 1" as the offset of a consumer group of its
- * own; a replayed batch finds its id committed and sends nothing. A crash inside the transaction
- * leaves records that read_committed consumers never see: the next producer with the same
- * transactional id aborts them.
+ * Publishes each micro-batch of a streaming query to a Kafka topic exactly once. A batch's
+ * records go out in one Kafka transaction, which also commits "batch id + 1" as the offset of a
+ * consumer group of the query's own; a replayed batch finds its id committed and sends nothing.
+ * A crash inside the transaction leaves records that read_committed consumers never see: the next
+ * producer with the same transactional id aborts them. Consumers must read with
+ * {@code isolation.level=read_committed}.
  */
-final class AlertPublisher implements AutoCloseable {
-  private final String topic;
+public final class TransactionalPublisher implements AutoCloseable {
   private final String group;
   private final Admin admin;
   private final KafkaProducer<String, String> producer;
   private final TopicPartition marker;
 
-  AlertPublisher(KafkaOptions kafka, String topic, String queryId) {
-    this.topic = topic;
-    this.group = "iotpipe-score-" + queryId;
+  /** @param name the query's stable name, e.g. "iotpipe-score-" + its checkpointed id */
+  public TransactionalPublisher(KafkaOptions kafka, String topic, String name) {
+    this.group = name;
     this.marker = new TopicPartition(topic, 0);
     Map<String, Object> p = new HashMap<>(kafka.clientProperties());
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, group);
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, name);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     this.admin = Admin.create(kafka.clientProperties());
@@ -42,7 +41,8 @@ final class AlertPublisher implements AutoCloseable {
   }
 
   /** Sends the batch's records unless batch {@code batchId} was published already; returns whether it sent. */
-  boolean publish(long batchId, List<ProducerRecord<String, String>> records) throws InterruptedException, ExecutionException {
+  public boolean publish(long batchId, List<ProducerRecord<String, String>> records)
+      throws InterruptedException, ExecutionException {
     OffsetAndMetadata done = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(marker);
     if (done != null && done.offset() > batchId) {
       return false;
@@ -54,10 +54,6 @@ final class AlertPublisher implements AutoCloseable {
     producer.sendOffsetsToTransaction(Map.of(marker, new OffsetAndMetadata(batchId + 1)), new ConsumerGroupMetadata(group));
     producer.commitTransaction();
     return true;
-  }
-
-  String topic() {
-    return topic;
   }
 
   @Override

@@ -1,0 +1,92 @@
+package io.iotpipe.jobs.health;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import io.iotpipe.cassandra.CassandraOptions;
+import io.iotpipe.cassandra.CassandraSchema;
+import io.iotpipe.config.OptionKey;
+import io.iotpipe.config.Settings;
+import io.iotpipe.event.EventParser;
+import io.iotpipe.health.DeviceHealth;
+import io.iotpipe.health.HealthStore;
+import io.iotpipe.jobs.Job;
+import io.iotpipe.kafka.KafkaSource;
+import io.iotpipe.sim.KafkaRecordSink;
+import io.iotpipe.spark.SparkSessions;
+import io.iotpipe.spark.StreamingQueries;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Job {@code device-health}: Kafka → parse and validate → per-device health state machine and
+ * declarative rules → transitions and alarms to Cassandra, Delta and Kafka. See its README.
+ */
+public final class DeviceHealthJob implements Job {
+  public static final String QUERY_NAME = "device_health";
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceHealthJob.class);
+
+  @Override
+  public String name() {
+    return "device-health";
+  }
+
+  @Override
+  public String description() {
+    return "per-device health state machine and alarm rules -> Cassandra, Delta and Kafka; detects silent devices";
+  }
+
+  @Override
+  public List<OptionKey<?>> options() {
+    return DeviceHealthOptions.keys();
+  }
+
+  /** A started device-health query and its accounting. */
+  public record Running(StreamingQuery query, DeviceHealthProgress progress) {
+    public DeviceHealthProgress.Totals totals() throws InterruptedException {
+      progress.settle(query);
+      return progress.totals();
+    }
+  }
+
+  public static Running startFromOptions(SparkSession spark, DeviceHealthOptions o) throws TimeoutException {
+    return startFromOptions(spark, o, DeviceHealthSink.NO_STEP);
+  }
+
+  static Running startFromOptions(SparkSession spark, DeviceHealthOptions o, DeviceHealthSink.Step beforeKafka)
+      throws TimeoutException {
+    CassandraOptions c = o.cassandra();
+    try (CqlSession session = c.openSession()) {
+      CassandraSchema.migrate(session, c);
+    }
+    KafkaRecordSink.createTopicIfMissing(o.kafka(), o.topic(), 1);
+    HealthStore.HISTORY.createIfMissing(spark, o.storage().deltaRoot());
+    DeviceHealthProgress progress = new DeviceHealthProgress(QUERY_NAME);
+    spark.streams().addListener(progress);
+    Dataset<Row> kafka = KafkaSource.stream(spark, o.kafka(), o.stream());
+    Dataset<Row> events = EventParser.parse(kafka, o.limits()).where(EventParser.isValid());
+    DeviceHealthSink sink = new DeviceHealthSink(o.storage().table(HealthStore.HISTORY), c.connector(), c.keyspace(),
+        (int) o.ttl().toSeconds(), o.kafka(), o.topic(), progress, beforeKafka);
+    StreamingQuery query = StreamingQueries.start(
+        DeviceHealth.stream(events, o.rules(), o.allowedLateness(), o.dedupWindow()), QUERY_NAME, o.stream(), sink);
+    LOG.info("device-health: reading {} (trigger {}), {} rules, inactivity {} by default, writing Cassandra {}.{{},{},{}}, "
+            + "Delta {} and Kafka topic {}", o.kafka().eventsTopic(), o.stream().trigger(), o.rules().rules().size(),
+        o.rules().defaultInactivity(), c.keyspace(), HealthStore.STATUS, HealthStore.TRANSITIONS, HealthStore.ALARMS,
+        o.storage().table(HealthStore.HISTORY), o.topic());
+    return new Running(query, progress);
+  }
+
+  @Override
+  public int run(Settings settings) throws Exception {
+    DeviceHealthOptions o = DeviceHealthOptions.from(settings);
+    KafkaSource.requireTopic(o.kafka());
+    SparkSession spark = SparkSessions.getOrCreate("iotpipe-device-health", settings.withPrefix("spark."));
+    Running running = startFromOptions(spark, o);
+    StreamingQueries.runUntilStopped(running.query());
+    return 0;
+  }
+}
