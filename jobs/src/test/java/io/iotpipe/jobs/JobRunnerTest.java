@@ -79,6 +79,25 @@ class JobRunnerTest {
   }
 
   @Test
+  void aBackfillRangeOrOutputThatMakesNoSenseIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+    String delta = dir.resolve("delta").toString();
+    Outcome backwards = run("backfill", "--profile", "none", "--delta.root", delta, "--checkpoint.root", delta, "--cassandra.contact-points", "h",
+        "--from", "2026-11-28", "--to", "2026-11-27");
+    assertEquals(2, backwards.code());
+    assertTrue(backwards.err().contains("--backfill.to: 2026-11-27 is before --backfill.from 2026-11-28"),
+        backwards.err());
+    Outcome unknown = run("backfill", "--profile", "none", "--delta.root", delta, "--checkpoint.root", delta, "--cassandra.contact-points", "h",
+        "--from", "2026-11-28", "--jobs", "aggregates,featurs");
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("--backfill.jobs: 'featurs' is not one of"), unknown.err());
+    Outcome noDate = run("backfill", "--profile", "none", "--delta.root", delta, "--checkpoint.root", delta, "--cassandra.contact-points", "h",
+        "--from", "yesterday");
+    assertEquals(2, noDate.code());
+    assertTrue(noDate.err().contains("--backfill.from: 'yesterday' is not a date like 2026-11-28"), noDate.err());
+    assertFalse(Files.exists(dir.resolve("delta")), "nothing written");
+  }
+
+  @Test
   void aPasswordOnTheCommandLineIsRefusedAndNotEchoed(@TempDir Path dir) {
     Outcome o = run(ingest(dir, "--kafka.password", "hunter2"));
     assertEquals(2, o.code());

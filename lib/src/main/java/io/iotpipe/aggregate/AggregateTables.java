@@ -133,6 +133,19 @@ public final class AggregateTables {
     return out;
   }
 
+  /**
+   * Upserts UPDATE and FINAL rows of the window output to device_windows (the same key gets the
+   * same values when a batch is written again).
+   */
+  public static void writeDeviceWindows(Dataset<Row> readableOutput, io.iotpipe.cassandra.CassandraOptions cassandra,
+      java.time.Duration ttl) {
+    java.util.Map<String, String> o = new java.util.HashMap<>(cassandra.sparkConf());
+    o.put("keyspace", cassandra.keyspace());
+    o.put("table", DEVICE_WINDOWS);
+    o.put("spark.cassandra.output.ttl", String.valueOf(ttl.toSeconds()));
+    deviceWindowRows(readableOutput).write().format("org.apache.spark.sql.cassandra").options(o).mode("append").save();
+  }
+
   /** Adds window_start, window_end, first_time and last_time to rows with *_us columns. */
   public static Dataset<Row> withTimes(Dataset<Row> rows) {
     return rows

@@ -2,7 +2,10 @@ package io.iotpipe.aggregate;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.api.java.function.MapGroupsFunction;
 import org.apache.spark.sql.Dataset;
@@ -37,7 +40,7 @@ public final class FleetRollup {
    */
   public static Dataset<Row> merge(Dataset<Row> windowRows) {
     Dataset<Row> in = windowRows.select(col("tenant_id"), col("metric"), col("window_size_s"),
-        col("window_start_us"), col("accumulator"));
+        col("window_start_us"), col("accumulator"), col("device_id"));
     return in
         .groupByKey((MapFunction<Row, String>) r -> r.getString(0) + '\u0000' + r.getString(1) + '\u0000'
             + r.getLong(2) + '\u0000' + r.getLong(3), Encoders.STRING())
@@ -45,12 +48,14 @@ public final class FleetRollup {
   }
 
   private static Row mergeGroup(Iterator<Row> rows) {
+    // Merged in device order: floating-point sums then do not depend on how Spark ordered the group.
+    List<Row> all = new ArrayList<>();
+    rows.forEachRemaining(all::add);
+    all.sort(Comparator.comparing((Row r) -> r.getString(5)));
     WindowAccumulator total = new WindowAccumulator();
-    Row first = null;
+    Row first = all.get(0);
     long devices = 0;
-    while (rows.hasNext()) {
-      Row r = rows.next();
-      first = first == null ? r : first;
+    for (Row r : all) {
       total.merge(WindowAccumulator.fromBytes(r.getAs(4)));
       devices++;
     }

@@ -105,8 +105,13 @@ public final class WindowAggregation {
 
     @Override
     public Iterator<Row> call(String key, Iterator<Row> events) {
+      // In event-time order, so that the result does not depend on how Spark ordered the group.
+      List<Row> sorted = new ArrayList<>();
+      events.forEachRemaining(sorted::add);
+      sorted.sort(java.util.Comparator.comparingLong((Row r) -> r.getLong(DeviceEvents.TIME_US))
+          .thenComparing(r -> r.getString(DeviceEvents.EVENT_ID)));
       List<Row> out = new ArrayList<>();
-      processor.process(events, new DeviceWindowState(), Long.MIN_VALUE, 0L, true, out);
+      processor.process(sorted.iterator(), new DeviceWindowState(), Long.MIN_VALUE, 0L, true, out);
       out.removeIf(r -> WindowOutput.UPDATE.equals(r.getString(0)));
       return out.iterator();
     }

@@ -25,7 +25,8 @@ import java.util.TreeMap;
 public final class CassandraSchema {
   /** The migrations in order; append, never edit. */
   static final List<String> MIGRATIONS =
-      List.of("V1__window_tables.cql", "V2__features_and_alerts.cql", "V3__device_health.cql");
+      List.of("V1__window_tables.cql", "V2__features_and_alerts.cql", "V3__device_health.cql",
+      "V4__frozen_feature_vector.cql");
 
   private CassandraSchema() {}
 

@@ -4,6 +4,8 @@ import io.delta.tables.DeltaTable;
 import io.iotpipe.event.EventFields;
 import io.iotpipe.event.EventSchema;
 import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
@@ -24,6 +26,13 @@ public record TableSpec(String name, StructType schema, List<String> partitionCo
 
   public String path(String deltaRoot) {
     return deltaRoot.endsWith("/") ? deltaRoot + name : deltaRoot + "/" + name;
+  }
+
+  /** The table, or no rows of its schema when there is no table yet (for readers that must not create it). */
+  public Dataset<Row> readOrEmpty(SparkSession spark, String deltaRoot) {
+    return DeltaTable.isDeltaTable(spark, path(deltaRoot))
+        ? spark.read().format("delta").load(path(deltaRoot))
+        : spark.createDataFrame(List.of(), schema);
   }
 
   /** Creates the table at its path unless a Delta table is there already. */

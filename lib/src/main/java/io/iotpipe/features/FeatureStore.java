@@ -23,7 +23,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The two feature stores. Offline: the Delta table {@code features}, every feature row ever
- * computed, for training (append-only). Online: the Cassandra table {@code device_features}, the
+ * computed, for training (appended by the features job; a day is replaced by a backfill). Online: the Cassandra table {@code device_features}, the
  * latest vector per device with its feature time, for scoring now, read through
  * {@link Reader}, which refuses a vector older than a maximum age.
  */
@@ -57,25 +57,58 @@ public final class FeatureStore {
    */
   public static long writeOnline(Dataset<org.apache.spark.sql.Row> featureRows, CassandraConnector connector,
       String keyspace, Duration ttl) {
+    return upsertOnline(featureRows, connector, keyspace, ttl, false);
+  }
+
+  /**
+   * Like {@link #writeOnline}, for recomputed vectors (a backfill after late or corrected events):
+   * a device's vector also replaces a stored one of the same feature time that differs from it
+   * (written one microsecond later than that one), and is skipped where it is already stored or
+   * where the store holds a later feature time. Reads each device's row first; a stream writing
+   * the same device's same feature time at that moment could still win.
+   *
+   * @return the number of devices written
+   */
+  public static long replaceOnline(Dataset<org.apache.spark.sql.Row> featureRows, CassandraConnector connector,
+      String keyspace, Duration ttl) {
+    return upsertOnline(featureRows, connector, keyspace, ttl, true);
+  }
+
+  private static long upsertOnline(Dataset<org.apache.spark.sql.Row> featureRows, CassandraConnector connector,
+      String keyspace, Duration ttl, boolean replaceSameTime) {
     Dataset<org.apache.spark.sql.Row> latest = featureRows
         .groupBy("tenant_id", "device_id")
         .agg(max_by(struct(col("feature_time"), col("event_id"), col("feature_set"),
-            functions.vector_to_array(col(FeatureComputation.VECTOR), "float64").as("features")), col("feature_time")).as("f"))
+            functions.vector_to_array(col(FeatureComputation.VECTOR), "float64").as("vector")), col("feature_time")).as("f"))
         .select(col("tenant_id"), col("device_id"), col("f.feature_time"), col("f.event_id"), col("f.feature_set"),
-            col("f.features"));
+            col("f.vector"));
     int ttlSeconds = (int) ttl.toSeconds();
     LongAccumulator written = featureRows.sparkSession().sparkContext().longAccumulator("online feature rows");
     latest.foreachPartition((ForeachPartitionFunction<org.apache.spark.sql.Row>) rows -> {
       try (CqlSession s = connector.openSession()) {
         PreparedStatement insert = s.prepare("INSERT INTO " + keyspace + "." + ONLINE_TABLE
-            + " (tenant_id, device_id, feature_time, event_id, feature_set, features, updated_at)"
+            + " (tenant_id, device_id, feature_time, event_id, feature_set, vector, updated_at)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ? AND TTL ?");
+        PreparedStatement stored = s.prepare("SELECT feature_time, feature_set, vector, WRITETIME(vector) FROM "
+            + keyspace + "." + ONLINE_TABLE + " WHERE tenant_id = ? AND device_id = ?");
         while (rows.hasNext()) {
           org.apache.spark.sql.Row r = rows.next();
           Instant t = r.<Timestamp>getAs(2).toInstant();
           List<Double> values = r.getList(5);
+          long timestamp = t.toEpochMilli() * 1000 + t.getNano() / 1000 % 1000;
+          if (replaceSameTime) {
+            Row old = s.execute(stored.bind(r.getString(0), r.getString(1))).one();
+            if (old != null && old.getInstant(0) != null && !old.getInstant(0).isBefore(t)) {
+              boolean same = old.getInstant(0).equals(t) && r.getString(4).equals(old.getString(1))
+                  && values.equals(old.getList(2, Double.class));
+              if (same || old.getInstant(0).isAfter(t)) {
+                continue;
+              }
+              timestamp = Math.max(timestamp, old.getLong(3) + 1);
+            }
+          }
           s.execute(insert.bind(r.getString(0), r.getString(1), t, r.getString(3), r.getString(4), values,
-              Instant.now(), t.toEpochMilli() * 1000 + t.getNano() / 1000 % 1000, ttlSeconds));
+              Instant.now(), timestamp, ttlSeconds));
           written.add(1);
         }
       }
@@ -106,7 +139,7 @@ public final class FeatureStore {
     public Reader(CqlSession session, String keyspace, Duration maxAge) {
       this.session = session;
       this.maxAge = maxAge;
-      this.latest = session.prepare("SELECT feature_time, feature_set, features FROM " + keyspace + "." + ONLINE_TABLE
+      this.latest = session.prepare("SELECT feature_time, feature_set, vector FROM " + keyspace + "." + ONLINE_TABLE
           + " WHERE tenant_id = ? AND device_id = ?");
     }
 
@@ -118,7 +151,7 @@ public final class FeatureStore {
       }
       Instant t = r.getInstant("feature_time");
       Duration age = Duration.between(t, now);
-      List<Double> f = r.getList("features", Double.class);
+      List<Double> f = r.getList("vector", Double.class);
       double[] v = f.stream().mapToDouble(Double::doubleValue).toArray();
       Status s = age.compareTo(maxAge) > 0 ? Status.STALE : Status.FRESH;
       return new Lookup(s, r.getString("feature_set"), t, age, s == Status.FRESH ? v : null);

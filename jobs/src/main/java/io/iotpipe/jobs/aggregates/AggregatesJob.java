@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.iotpipe.aggregate.AggregateTables;
 import io.iotpipe.aggregate.AggregationSpec;
+import io.iotpipe.aggregate.FleetWindowWriter;
 import io.iotpipe.aggregate.WindowAggregation;
 import io.iotpipe.cassandra.CassandraOptions;
 import io.iotpipe.cassandra.CassandraSchema;
@@ -17,9 +18,7 @@ import io.iotpipe.jobs.Job;
 import io.iotpipe.kafka.KafkaSource;
 import io.iotpipe.spark.SparkSessions;
 import io.iotpipe.spark.StreamingQueries;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -92,16 +91,12 @@ public final class AggregatesJob implements Job {
     String root = o.storage().deltaRoot();
     AggregateTables.AGGREGATES.createIfMissing(spark, root);
     AggregateTables.LATE_EVENTS.createIfMissing(spark, root);
-    Map<String, String> deviceWrite = new HashMap<>(c.sparkConf());
-    deviceWrite.put("keyspace", c.keyspace());
-    deviceWrite.put("table", AggregateTables.DEVICE_WINDOWS);
-    deviceWrite.put("spark.cassandra.output.ttl", String.valueOf(o.deviceWindowsTtl().toSeconds()));
     FleetWindowWriter fleet = new FleetWindowWriter(c.connector(), c.keyspace(), (int) o.fleetWindowsTtl().toSeconds());
 
     AggregatesProgress progress = new AggregatesProgress(QUERY_NAME);
     spark.streams().addListener(progress);
     AggregatesSink sink = new AggregatesSink(o.storage().table(AggregateTables.AGGREGATES),
-        o.storage().table(AggregateTables.LATE_EVENTS), deviceWrite, fleet, progress, beforeFleetWrite);
+        o.storage().table(AggregateTables.LATE_EVENTS), c, o.deviceWindowsTtl(), fleet, progress, beforeFleetWrite);
     StreamingQuery query = start(KafkaSource.stream(spark, o.kafka(), o.stream()), sink, o);
     LOG.info("aggregates: reading {} (trigger {}), windows {} with allowed lateness {}, writing Cassandra {}.{{},{}} "
             + "and Delta {}, checkpoint {}", o.kafka().eventsTopic(), o.stream().trigger(), o.spec().windowSizes(),

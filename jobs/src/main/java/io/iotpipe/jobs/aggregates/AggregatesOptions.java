@@ -56,6 +56,17 @@ public record AggregatesOptions(
     return keys;
   }
 
+  /** The part of the options a batch recomputation needs: the windows and the serving tables' TTLs. */
+  public record Batch(AggregationSpec spec, Duration deviceWindowsTtl, Duration fleetWindowsTtl) {
+    public static final List<OptionKey<?>> KEYS = List.of(WINDOW_SIZES, ALLOWED_LATENESS, DEDUP_WINDOW, DEVICE_TTL,
+        FLEET_TTL);
+
+    public static Batch from(Settings s) {
+      return new Batch(new AggregationSpec(s.get(WINDOW_SIZES), s.get(ALLOWED_LATENESS), s.get(DEDUP_WINDOW)),
+          s.get(DEVICE_TTL), s.get(FLEET_TTL));
+    }
+  }
+
   public static AggregatesOptions from(Settings s) {
     StorageOptions storage = StorageOptions.from(s);
     return new AggregatesOptions(KafkaOptions.from(s), CassandraOptions.from(s), storage, ValidationLimits.from(s),

@@ -7,10 +7,12 @@ import static org.apache.spark.sql.functions.when;
 
 import io.iotpipe.aggregate.AggregateTables;
 import io.iotpipe.aggregate.FleetRollup;
+import io.iotpipe.aggregate.FleetWindowWriter;
 import io.iotpipe.aggregate.WindowAggregation;
 import io.iotpipe.aggregate.WindowOutput;
+import io.iotpipe.cassandra.CassandraOptions;
 import io.iotpipe.delta.DeltaAppend;
-import java.util.Map;
+import java.time.Duration;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -47,20 +49,18 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
 
   private final String aggregatesPath;
   private final String lateEventsPath;
-  private final Map<String, String> deviceWindowsWrite;
+  private final CassandraOptions cassandra;
+  private final Duration deviceTtl;
   private final FleetWindowWriter fleet;
   private final Listener listener;
   private final Step beforeFleetWrite;
 
-  /**
-   * @param deviceWindowsWrite options of the Cassandra connector's write to device_windows
-   *     (keyspace, table, TTL, connection)
-   */
-  AggregatesSink(String aggregatesPath, String lateEventsPath, Map<String, String> deviceWindowsWrite,
+  AggregatesSink(String aggregatesPath, String lateEventsPath, CassandraOptions cassandra, Duration deviceTtl,
       FleetWindowWriter fleet, Listener listener, Step beforeFleetWrite) {
     this.aggregatesPath = aggregatesPath;
     this.lateEventsPath = lateEventsPath;
-    this.deviceWindowsWrite = Map.copyOf(deviceWindowsWrite);
+    this.cassandra = cassandra;
+    this.deviceTtl = deviceTtl;
     this.fleet = fleet;
     this.listener = listener;
     this.beforeFleetWrite = beforeFleetWrite;
@@ -87,11 +87,7 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
 
       long cassandraRows = 0;
       if (updated + closed > 0) {
-        AggregateTables.deviceWindowRows(out).write()
-            .format("org.apache.spark.sql.cassandra")
-            .options(deviceWindowsWrite)
-            .mode("append")
-            .save();
+        AggregateTables.writeDeviceWindows(out, cassandra, deviceTtl);
         cassandraRows += updated + closed;
       }
 

@@ -61,6 +61,15 @@ public record FeaturesOptions(
     }
   }
 
+  /** The part of the options a batch recomputation needs: the definitions and the online store's TTL. */
+  public record Batch(FeatureSpec spec, Duration onlineTtl) {
+    public static final List<OptionKey<?>> KEYS = List.of(METRICS, HORIZONS, ALLOWED_LATENESS, DEDUP_WINDOW, ONLINE_TTL);
+
+    public static Batch from(Settings s) {
+      return new Batch(FeaturesOptions.spec(s), s.get(ONLINE_TTL));
+    }
+  }
+
   public static FeaturesOptions from(Settings s) {
     StorageOptions storage = StorageOptions.from(s);
     return new FeaturesOptions(KafkaOptions.from(s), CassandraOptions.from(s), storage, ValidationLimits.from(s),

@@ -1,13 +1,10 @@
-package io.iotpipe.jobs.aggregates;
+package io.iotpipe.aggregate;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.spark.connector.cql.CassandraConnector;
-import io.iotpipe.aggregate.AggregateTables;
-import io.iotpipe.aggregate.FleetRollup;
-import io.iotpipe.aggregate.WindowAccumulator;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -22,7 +19,7 @@ import org.apache.spark.sql.Row;
  * itself there and skips. When the window closes, the fleet row is overwritten with the merge of
  * the devices' final windows (the same values as in Delta) and the state row is deleted.
  */
-final class FleetWindowWriter implements Serializable {
+public final class FleetWindowWriter implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final String STATS = "count, sum, min, max, mean, stddev, first_time, first_value, last_time, "
       + "last_value, p50, p95, p99";
@@ -31,14 +28,14 @@ final class FleetWindowWriter implements Serializable {
   private final String keyspace;
   private final int ttlSeconds;
 
-  FleetWindowWriter(CassandraConnector connector, String keyspace, int ttlSeconds) {
+  public FleetWindowWriter(CassandraConnector connector, String keyspace, int ttlSeconds) {
     this.connector = connector;
     this.keyspace = keyspace;
     this.ttlSeconds = ttlSeconds;
   }
 
   /** Merges one batch's fleet deltas ({@link FleetRollup#MERGED} rows of UPDATE rows) into the open fleet windows. */
-  void applyDeltas(Dataset<Row> mergedDeltas, String queryId, long batchId) {
+  public void applyDeltas(Dataset<Row> mergedDeltas, String queryId, long batchId) {
     mergedDeltas.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
       try (CqlSession s = connector.openSession()) {
         PreparedStatement read = s.prepare("SELECT accumulator, query_id, batch_id FROM " + keyspace + "."
@@ -74,7 +71,7 @@ final class FleetWindowWriter implements Serializable {
   }
 
   /** Writes final fleet windows ({@link FleetRollup#MERGED} rows of FINAL rows) and drops their running state. */
-  void writeFinals(Dataset<Row> mergedFinals) {
+  public void writeFinals(Dataset<Row> mergedFinals) {
     mergedFinals.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
       try (CqlSession s = connector.openSession()) {
         PreparedStatement serve = servingInsert(s);
