@@ -98,6 +98,14 @@ class JobRunnerTest {
   }
 
   @Test
+  void aStartTimestampMustBeAnInstant(@TempDir Path dir) {
+    Outcome o = run(ingest(dir, "--ingest.starting-offsets", "timestamp:yesterday"));
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("--ingest.starting-offsets: 'timestamp:yesterday' is not timestamp:<ISO instant>"),
+        o.err());
+  }
+
+  @Test
   void aPasswordOnTheCommandLineIsRefusedAndNotEchoed(@TempDir Path dir) {
     Outcome o = run(ingest(dir, "--kafka.password", "hunter2"));
     assertEquals(2, o.code());

@@ -19,7 +19,7 @@ public final class KafkaSource {
   private KafkaSource() {}
 
   /**
-   * The events topic as a stream. {@code stream.startingOffsets()} applies to a new checkpoint
+   * The events topic as a stream. {@code stream.startingOffsets()} (offsets or a timestamp) applies to a new checkpoint
    * (a restart always continues from its checkpoint); {@code stream.maxOffsetsPerTrigger()}
    * bounds a micro-batch, and with it its memory, while catching up on a backlog.
    */
@@ -28,9 +28,15 @@ public final class KafkaSource {
         .format("kafka")
         .options(kafka.sparkOptions())
         .option("subscribe", kafka.eventsTopic())
-        .option("startingOffsets", stream.startingOffsets())
         // Offsets that expired before they were read are data loss: stop and say so.
         .option("failOnDataLoss", "true");
+    if (stream.startingTimestamp().isPresent()) {
+      // Partitions without a record at or after the time start at their end instead of failing.
+      r.option("startingTimestamp", stream.startingTimestamp().get().toEpochMilli())
+          .option("startingOffsetsByTimestampStrategy", "latest");
+    } else {
+      r.option("startingOffsets", stream.startingOffsets());
+    }
     stream.maxOffsetsPerTrigger().ifPresent(n -> r.option("maxOffsetsPerTrigger", n));
     return r.load();
   }

@@ -3,8 +3,15 @@ package io.iotpipe.spark;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.StorageOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * The options every streaming job has, under its own prefix: checkpoint, trigger, where a new
@@ -24,6 +31,8 @@ public record StreamOptions(String checkpoint, StreamTrigger trigger, String sta
       this.providerClass = providerClass;
     }
   }
+
+  private static final String TIMESTAMP = "timestamp:";
 
   /** The option keys of job {@code job}, e.g. ingest.trigger. */
   public static List<OptionKey<?>> keys(String job, String defaultTrigger) {
@@ -46,14 +55,43 @@ public record StreamOptions(String checkpoint, StreamTrigger trigger, String sta
   }
 
   private static OptionKey<String> startingOffsets(String job) {
-    return new OptionKey<>(job + ".starting-offsets", "earliest|latest|JSON", "earliest",
-        "where a new checkpoint starts reading (a restart always continues from its checkpoint)", s -> {
+    return new OptionKey<>(job + ".starting-offsets", "earliest|latest|timestamp:<ISO instant>|JSON", "earliest",
+        "where a new checkpoint starts reading: the first record at or after a timestamp, or Spark's JSON offsets "
+            + "per partition (a restart always continues from its checkpoint)", s -> {
           String t = s.trim();
+          if (t.startsWith(TIMESTAMP)) {
+            try {
+              Instant.parse(t.substring(TIMESTAMP.length()));
+            } catch (DateTimeParseException e) {
+              throw new IllegalArgumentException("'" + s + "' is not timestamp:<ISO instant> like "
+                  + "timestamp:2026-11-28T00:00:00Z");
+            }
+            return t;
+          }
           if (t.equals("earliest") || t.equals("latest") || t.startsWith("{")) {
             return t;
           }
-          throw new IllegalArgumentException("'" + s + "' is not earliest, latest or Spark's JSON offsets");
+          throw new IllegalArgumentException("'" + s + "' is not earliest, latest, timestamp:<ISO instant> or "
+              + "Spark's JSON offsets");
         });
+  }
+
+  /** The time a new checkpoint starts reading at, when {@code starting-offsets} is a timestamp. */
+  public Optional<Instant> startingTimestamp() {
+    return startingOffsets.startsWith(TIMESTAMP)
+        ? Optional.of(Instant.parse(startingOffsets.substring(TIMESTAMP.length())))
+        : Optional.empty();
+  }
+
+  /** Whether the checkpoint has planned no micro-batch yet, so that the start position applies. */
+  public boolean isNewCheckpoint(SparkSession spark) {
+    Path offsets = new Path(checkpoint, "offsets");
+    try {
+      FileSystem fs = offsets.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      return !fs.exists(offsets) || fs.listStatus(offsets).length == 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint " + checkpoint, e);
+    }
   }
 
   private static OptionKey<StateStore> stateStore(String job) {

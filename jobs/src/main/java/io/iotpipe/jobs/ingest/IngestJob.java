@@ -11,12 +11,15 @@ import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.when;
 
+import io.delta.tables.DeltaTable;
+import io.iotpipe.config.InvalidOptionException;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.TableSpec;
 import io.iotpipe.event.EventParser;
 import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.jobs.Job;
+import io.iotpipe.jobs.ingest.IngestOptions.WriteMode;
 import io.iotpipe.kafka.KafkaSource;
 import io.iotpipe.spark.SparkSessions;
 import io.iotpipe.spark.StreamingQueries;
@@ -86,15 +89,40 @@ public final class IngestJob implements Job {
   public static Running startFromOptions(SparkSession spark, IngestOptions o) throws TimeoutException {
     String events = o.storage().table(TableSpec.EVENTS);
     String quarantine = o.storage().table(TableSpec.QUARANTINE);
+    WriteMode mode = writeMode(spark, o);
     TableSpec.EVENTS.createIfMissing(spark, o.storage().deltaRoot());
     TableSpec.QUARANTINE.createIfMissing(spark, o.storage().deltaRoot());
     IngestProgress progress = new IngestProgress(QUERY_NAME);
     spark.streams().addListener(progress);
     Dataset<Row> source = KafkaSource.stream(spark, o.kafka(), o.stream());
-    StreamingQuery query = start(source, IngestSink.toDelta(events, quarantine, progress), o);
-    LOG.info("ingest: reading {} (trigger {}), writing {} and {}, checkpoint {}",
-        o.kafka().eventsTopic(), o.stream().trigger(), events, quarantine, o.stream().checkpoint());
+    StreamingQuery query = start(source, IngestSink.toDelta(events, quarantine, mode, progress), o);
+    LOG.info("ingest: reading {} (trigger {}), writing {} and {} ({}), checkpoint {}", o.kafka().eventsTopic(),
+        o.stream().trigger(), events, quarantine, OptionKey.spell(mode), o.stream().checkpoint());
     return new Running(query, progress);
+  }
+
+  /**
+   * The write mode, and a guard against double counting: a new checkpoint reads the topic from
+   * its start position again, and appending what the tables hold already would store it twice.
+   * Only the operator knows whether these records are new (a new topic) or a reprocess, so a new
+   * checkpoint on non-empty tables must name its write mode.
+   */
+  static WriteMode writeMode(SparkSession spark, IngestOptions o) {
+    if (o.writeMode().isPresent()) {
+      return o.writeMode().get();
+    }
+    if (o.stream().isNewCheckpoint(spark) && (hasRows(spark, o.storage().table(TableSpec.EVENTS))
+        || hasRows(spark, o.storage().table(TableSpec.QUARANTINE)))) {
+      throw new InvalidOptionException(IngestOptions.WRITE_MODE.name(), "checkpoint " + o.stream().checkpoint()
+          + " is new but the tables under " + o.storage().deltaRoot() + " hold rows: reading from --"
+          + "ingest.starting-offsets " + o.stream().startingOffsets() + " may store records again. Pass "
+          + "insert-missing to reprocess them without duplicates, or append if the records are all new");
+    }
+    return WriteMode.APPEND;
+  }
+
+  private static boolean hasRows(SparkSession spark, String path) {
+    return DeltaTable.isDeltaTable(spark, path) && !spark.read().format("delta").load(path).isEmpty();
   }
 
   /** A started ingest query and its accounting. */

@@ -9,6 +9,7 @@ import io.iotpipe.spark.StreamOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The options of job {@code ingest}; see its README. */
 public record IngestOptions(
@@ -16,7 +17,16 @@ public record IngestOptions(
     StorageOptions storage,
     ValidationLimits limits,
     StreamOptions stream,
-    Duration dedupWindow) {
+    Duration dedupWindow,
+    Optional<WriteMode> writeMode) {
+
+  /** How a micro-batch goes into the Delta tables. */
+  public enum WriteMode {
+    /** Appended once per checkpoint and batch id: the normal, cheapest way. */
+    APPEND,
+    /** Only rows the tables do not hold yet are inserted: for reading records again. */
+    INSERT_MISSING
+  }
 
   static final String JOB = "ingest";
   static final String DEFAULT_TRIGGER = "10s";
@@ -25,18 +35,23 @@ public record IngestOptions(
       Duration.ofMinutes(10), Duration.ofSeconds(1),
       "a record whose (tenant_id, event_id) was ingested less than this long ago is dropped as a duplicate");
 
+  public static final OptionKey<WriteMode> WRITE_MODE = OptionKey.choice("ingest.write-mode", WriteMode.class, null,
+      "append, or insert-missing to reprocess records the tables may hold already (a MERGE on the event's "
+          + "tenant, id and date); required when a new checkpoint starts on non-empty tables");
+
   public static List<OptionKey<?>> keys() {
     List<OptionKey<?>> keys = new ArrayList<>(KafkaOptions.KEYS);
     keys.addAll(StorageOptions.KEYS);
     keys.addAll(ValidationLimits.KEYS);
     keys.addAll(StreamOptions.keys(JOB, DEFAULT_TRIGGER));
     keys.add(DEDUP_WINDOW);
+    keys.add(WRITE_MODE);
     return keys;
   }
 
   public static IngestOptions from(Settings s) {
     StorageOptions storage = StorageOptions.from(s);
     return new IngestOptions(KafkaOptions.from(s), storage, ValidationLimits.from(s),
-        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), s.get(DEDUP_WINDOW));
+        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), s.get(DEDUP_WINDOW), s.find(WRITE_MODE));
   }
 }

@@ -1,9 +1,19 @@
 package io.iotpipe.jobs.ingest;
 
+import static io.iotpipe.event.EventFields.EVENT_DATE;
+import static io.iotpipe.event.EventFields.EVENT_ID;
+import static io.iotpipe.event.EventFields.KAFKA_OFFSET;
+import static io.iotpipe.event.EventFields.KAFKA_PARTITION;
+import static io.iotpipe.event.EventFields.KAFKA_TOPIC;
+import static io.iotpipe.event.EventFields.TENANT_ID;
 import static org.apache.spark.sql.functions.count_if;
 
 import io.iotpipe.delta.DeltaAppend;
+import io.iotpipe.delta.DeltaMerge;
 import io.iotpipe.event.EventParser;
+import io.iotpipe.jobs.ingest.IngestOptions.WriteMode;
+import java.util.List;
+import java.util.Optional;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -40,7 +50,16 @@ public final class IngestSink implements VoidFunction2<Dataset<Row>, Long> {
   }
 
   /** The production sink: the two Delta tables at these paths. */
-  public static IngestSink toDelta(String eventsPath, String quarantinePath, Counts counts) {
+  public static IngestSink toDelta(String eventsPath, String quarantinePath, WriteMode mode, Counts counts) {
+    if (mode == WriteMode.INSERT_MISSING) {
+      // An event is identified as the deduplication identifies it; a refused record by its Kafka coordinates.
+      return new IngestSink(
+          (rows, appId, batchId) -> DeltaMerge.insertMissing(rows, eventsPath,
+              List.of(EVENT_DATE, TENANT_ID, EVENT_ID), Optional.of(EVENT_DATE)),
+          (rows, appId, batchId) -> DeltaMerge.insertMissing(rows, quarantinePath,
+              List.of(KAFKA_TOPIC, KAFKA_PARTITION, KAFKA_OFFSET), Optional.empty()),
+          counts);
+    }
     return new IngestSink(
         (rows, appId, batchId) -> DeltaAppend.once(rows, eventsPath, appId, batchId),
         (rows, appId, batchId) -> DeltaAppend.once(rows, quarantinePath, appId, batchId),
