@@ -11,6 +11,7 @@ import io.iotpipe.jobs.health.DeviceHealthJob;
 import io.iotpipe.jobs.score.ScoreJob;
 import io.iotpipe.jobs.train.TrainJob;
 import io.iotpipe.jobs.ingest.IngestJob;
+import io.iotpipe.jobs.maintain.MaintainJob;
 import io.iotpipe.jobs.simulate.SimulateJob;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -33,7 +34,7 @@ import java.util.stream.Stream;
 public final class JobRunner {
   public static final List<Job> JOBS =
       List.of(new SimulateJob(), new IngestJob(), new AggregatesJob(), new FeaturesJob(), new TrainJob(),
-          new ScoreJob(), new DeviceHealthJob(), new BackfillJob(), new DemoJob());
+          new ScoreJob(), new DeviceHealthJob(), new BackfillJob(), new MaintainJob(), new DemoJob());
 
   private JobRunner() {}
 

@@ -106,6 +106,14 @@ class JobRunnerTest {
   }
 
   @Test
+  void aVacuumRetentionThatCouldBreakReadersIsRefused(@TempDir Path dir) {
+    Outcome o = run("maintain", "--profile", "none", "--delta.root", dir.resolve("delta").toString(),
+        "--checkpoint.root", dir.resolve("cp").toString(), "--vacuum-retention", "24h");
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("--maintain.vacuum-retention: '24h' is shorter than the minimum PT168H"), o.err());
+  }
+
+  @Test
   void aPasswordOnTheCommandLineIsRefusedAndNotEchoed(@TempDir Path dir) {
     Outcome o = run(ingest(dir, "--kafka.password", "hunter2"));
     assertEquals(2, o.code());

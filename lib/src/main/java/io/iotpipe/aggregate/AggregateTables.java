@@ -73,10 +73,12 @@ public final class AggregateTables {
       .add("event_date", DataTypes.DateType);
 
   /** Final windows, one row per device, metric and window, and per tenant, metric and window (level fleet). */
-  public static final TableSpec AGGREGATES = new TableSpec("aggregates", AGGREGATES_SCHEMA, List.of("window_date"));
+  public static final TableSpec AGGREGATES = new TableSpec("aggregates", AGGREGATES_SCHEMA, List.of("window_date"))
+      .zOrderBy("tenant_id", "device_id");
 
   /** Events that arrived after the watermark had passed their window, one row per metric and window size. */
-  public static final TableSpec LATE_EVENTS = new TableSpec("late_events", LATE_EVENTS_SCHEMA, List.of("event_date"));
+  public static final TableSpec LATE_EVENTS = new TableSpec("late_events", LATE_EVENTS_SCHEMA, List.of("event_date"))
+      .zOrderBy("tenant_id", "device_id");
 
   /** FINAL rows of the window output (see {@link WindowAggregation#readable}) as aggregates rows. */
   public static Dataset<Row> deviceFinals(Dataset<Row> readableOutput) {

@@ -10,19 +10,31 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A Delta table of the suite: its name (the folder under {@code delta.root}), schema and
- * partition columns. Jobs create their tables up front, so that readers find a table with the
+ * A Delta table of the suite: its name (the folder under {@code delta.root}), schema, partition
+ * columns and the columns its readers filter by within a partition, which the {@code maintain}
+ * job Z-orders it by. Jobs create their tables up front, so that readers find a table with the
  * right schema even before the first row arrives.
  */
-public record TableSpec(String name, StructType schema, List<String> partitionColumns) {
+public record TableSpec(String name, StructType schema, List<String> partitionColumns, List<String> zOrderColumns) {
+
+  public TableSpec(String name, StructType schema, List<String> partitionColumns) {
+    this(name, schema, partitionColumns, List.of());
+  }
+
+  /** This table, Z-ordered by {@code columns} (most selective filter first). */
+  public TableSpec zOrderBy(String... columns) {
+    return new TableSpec(name, schema, partitionColumns, List.of(columns));
+  }
 
   /** Every valid event, once, partitioned by the UTC date of its event time. */
   public static final TableSpec EVENTS =
-      new TableSpec("events", EventSchema.EVENTS_TABLE, List.of(EventFields.EVENT_DATE));
+      new TableSpec("events", EventSchema.EVENTS_TABLE, List.of(EventFields.EVENT_DATE))
+          .zOrderBy(EventFields.TENANT_ID, EventFields.DEVICE_ID);
 
   /** Every refused record with its raw bytes and reason, partitioned by the UTC date it arrived. */
   public static final TableSpec QUARANTINE =
-      new TableSpec("quarantine", EventSchema.QUARANTINE_TABLE, List.of(EventFields.INGEST_DATE));
+      new TableSpec("quarantine", EventSchema.QUARANTINE_TABLE, List.of(EventFields.INGEST_DATE))
+          .zOrderBy(EventFields.REASON, EventFields.TENANT_ID);
 
   public String path(String deltaRoot) {
     return deltaRoot.endsWith("/") ? deltaRoot + name : deltaRoot + "/" + name;

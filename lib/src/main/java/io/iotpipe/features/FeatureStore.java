@@ -33,6 +33,10 @@ public final class FeatureStore {
   public static final String ONLINE_TABLE = "device_features";
 
   /** The offline table for these definitions (its columns follow the feature names). */
+  /** Name, partitioning and Z-order of the offline table; its columns depend on the feature set. */
+  public static final TableSpec OFFLINE_LAYOUT =
+      new TableSpec("features", new StructType(), List.of("feature_date")).zOrderBy("tenant_id", "device_id");
+
   public static TableSpec offline(FeatureSpec spec) {
     StructType s = new StructType()
         .add("tenant_id", DataTypes.StringType)
@@ -45,7 +49,7 @@ public final class FeatureStore {
     for (String n : spec.names()) {
       s = s.add(n, DataTypes.DoubleType);
     }
-    return new TableSpec("features", s, List.of("feature_date"));
+    return new TableSpec(OFFLINE_LAYOUT.name(), s, OFFLINE_LAYOUT.partitionColumns(), OFFLINE_LAYOUT.zOrderColumns());
   }
 
   /**

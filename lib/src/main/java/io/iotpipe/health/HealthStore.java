@@ -45,7 +45,8 @@ public final class HealthStore {
       .add("raised_at", DataTypes.TimestampType)
       .add("event_date", DataTypes.DateType);
 
-  public static final TableSpec HISTORY = new TableSpec("health_events", HISTORY_SCHEMA, List.of("event_date"));
+  public static final TableSpec HISTORY = new TableSpec("health_events", HISTORY_SCHEMA, List.of("event_date"))
+      .zOrderBy("tenant_id", "device_id");
 
   /** TRANSITION and ALARM rows of {@link HealthOutput} as history rows. */
   public static Dataset<Row> history(Dataset<Row> output) {

@@ -27,7 +27,7 @@ public final class Alerts {
       .add("top_features", DataTypes.createArrayType(DataTypes.StringType))
       .add("alert_date", DataTypes.DateType);
 
-  public static final TableSpec TABLE = new TableSpec("alerts", SCHEMA, List.of("alert_date"));
+  public static final TableSpec TABLE = new TableSpec("alerts", SCHEMA, List.of("alert_date")).zOrderBy("tenant_id", "device_id");
 
   public static final TableSpec SCORE_BATCHES = new TableSpec("score_batches", new StructType()
       .add("query_id", DataTypes.StringType)
