@@ -72,7 +72,12 @@ public final class JobRunner {
       if (confDir == null) {
         confDir = System.getenv().getOrDefault("IOTPIPE_CONF_DIR", "conf");
       }
-      Settings settings = Settings.load(Path.of(confDir), "none".equals(profile) ? null : profile, cli);
+      // Options a launcher passed as Spark configuration, spark.iotpipe.<option> (scripts/submit
+      // ships a profile this way, so that a driver in cluster mode needs no file from the
+      // submitting machine); the command line wins.
+      Map<String, String> options = new LinkedHashMap<>(fromSparkConf(System.getProperties()));
+      options.putAll(cli);
+      Settings settings = Settings.load(Path.of(confDir), "none".equals(profile) ? null : profile, options);
       settings.rejectUnknown(namespaces(), allOptions());
       return job.run(settings);
     } catch (InvalidOptionException e) {
@@ -84,6 +89,19 @@ public final class JobRunner {
       e.printStackTrace(System.err);
       return 1;
     }
+  }
+
+  static final String SPARK_CONF_PREFIX = "spark.iotpipe.";
+
+  /** The options set as {@code spark.iotpipe.<option>} Spark properties, without that prefix. */
+  static Map<String, String> fromSparkConf(java.util.Properties properties) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (String name : properties.stringPropertyNames()) {
+      if (name.startsWith(SPARK_CONF_PREFIX)) {
+        out.put(name.substring(SPARK_CONF_PREFIX.length()), properties.getProperty(name));
+      }
+    }
+    return out;
   }
 
   /**

@@ -114,6 +114,15 @@ class JobRunnerTest {
   }
 
   @Test
+  void optionsCanComeAsSparkSettingsForDriversInClusterMode() {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("spark.iotpipe.kafka.events-topic", "t");
+    p.setProperty("spark.iotpipe.delta.root", "hdfs:///d");
+    p.setProperty("spark.sql.shuffle.partitions", "8");
+    assertEquals(java.util.Map.of("kafka.events-topic", "t", "delta.root", "hdfs:///d"), JobRunner.fromSparkConf(p));
+  }
+
+  @Test
   void aPasswordOnTheCommandLineIsRefusedAndNotEchoed(@TempDir Path dir) {
     Outcome o = run(ingest(dir, "--kafka.password", "hunter2"));
     assertEquals(2, o.code());

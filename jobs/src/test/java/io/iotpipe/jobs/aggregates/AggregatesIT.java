@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.iotpipe.aggregate.AggregateTables;
-import io.iotpipe.aggregate.AggregationSpec;
-import io.iotpipe.aggregate.FleetRollup;
-import io.iotpipe.aggregate.WindowAggregation;
 import io.iotpipe.aggregate.WindowReader;
 import io.iotpipe.config.Settings;
-import io.iotpipe.delta.TableSpec;
 import io.iotpipe.event.EventJson;
 import io.iotpipe.event.TelemetryEvent;
 import io.iotpipe.jobs.SimulatedTopic;
@@ -224,7 +220,7 @@ class AggregatesIT {
     AggregatesJob.Running run = runToEnd(o);
     assertTrue(run.totals().lateEvents() > 0, "the simulated fleet sends late events");
     assertEquals(0, run.totals().droppedByWatermark());
-    assertFinalsEqualBatch(root, o.spec());
+    AggregateAssertions.assertFinalsEqualBatch(fleetEventsRoot, root, o.spec(), true);
   }
 
   @Test
@@ -241,7 +237,7 @@ class AggregatesIT {
     assertTrue(crashed.get());
     runToEnd(o);
 
-    assertFinalsEqualBatch(root, o.spec());
+    AggregateAssertions.assertFinalsEqualBatch(fleetEventsRoot, root, o.spec(), true);
     // Cassandra holds the same final windows as Delta, and each open fleet window holds every
     // device's values once (the replayed batch did not merge its additions twice).
     SparkSession spark = TestSpark.session();
@@ -270,38 +266,4 @@ class AggregatesIT {
     }
   }
 
-  /**
-   * The stream's final windows equal the batch computation over the events table without the
-   * events the stream found late, window size by window size; every batch window the stream's
-   * watermark has passed is final in the stream.
-   */
-  private static void assertFinalsEqualBatch(String root, AggregationSpec spec) {
-    SparkSession spark = TestSpark.session();
-    Dataset<Row> events = spark.read().format("delta").load(TableSpec.EVENTS.path(fleetEventsRoot));
-    Dataset<Row> late = spark.read().format("delta").load(root + "/late_events");
-    Dataset<Row> stream = spark.read().format("delta").load(root + "/aggregates");
-    long streamed = 0;
-    for (Duration size : spec.windowSizes()) {
-      Dataset<Row> lateIds = late.where("window_size_s = " + size.toSeconds()).select("event_id").distinct();
-      Dataset<Row> onTime = events.join(lateIds, events.col("event_id").equalTo(lateIds.col("event_id")), "left_anti");
-      AggregationSpec one = new AggregationSpec(List.of(size), spec.allowedLateness(), spec.dedupWindow());
-      Dataset<Row> batchOut = WindowAggregation.batch(onTime, one).cache();
-      Dataset<Row> batch = AggregateTables.deviceFinals(WindowAggregation.readable(batchOut))
-          .unionByName(AggregateTables.fleetFinals(FleetRollup.merge(batchOut.where("kind = 'FINAL'"))));
-      Dataset<Row> streamSize = stream.where("window_size_s = " + size.toSeconds());
-      assertEquals(streamSize.count(), streamSize.select("level", "tenant_id", "device_id", "metric", "window_start")
-          .distinct().count(), "a window is final twice");
-      List<Row> diff = streamSize.selectExpr(roundedStats()).except(batch.selectExpr(roundedStats())).collectAsList();
-      assertTrue(diff.isEmpty(), "stream finals differ from batch (size " + size + "): " + diff.subList(0, Math.min(3, diff.size())));
-      streamed += streamSize.count();
-      batchOut.unpersist();
-    }
-    assertTrue(streamed > 100, "windows compared: " + streamed);
-  }
-
-  private static String[] roundedStats() {
-    return new String[] {"level", "tenant_id", "device_id", "metric", "window_size_s", "window_start", "devices",
-        "count", "round(sum, 6) AS sum", "min", "max", "round(mean, 6) AS mean", "round(stddev, 6) AS stddev",
-        "first_time", "first_value", "last_time", "last_value", "p50", "p95", "p99"};
-  }
 }

@@ -18,10 +18,10 @@ import org.apache.spark.sql.Row;
 import scala.collection.JavaConverters;
 
 /** Checks the ingest tables against what the simulator sent: every record accounted for exactly once. */
-final class IngestAssertions {
+public final class IngestAssertions {
   private IngestAssertions() {}
 
-  static void assertExactlyOnce(String deltaRoot, SimulatedTopic t) {
+  public static void assertExactlyOnce(String deltaRoot, SimulatedTopic t) {
     List<Row> events = TestSpark.session().read().format("delta").load(TableSpec.EVENTS.path(deltaRoot))
         .select("tenant_id", "device_id", "event_id", "event_time", "metrics", "kafka_partition", "kafka_offset")
         .collectAsList();
