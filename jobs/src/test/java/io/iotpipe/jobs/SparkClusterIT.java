@@ -44,9 +44,9 @@ class SparkClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    startedCluster = run(List.of("scripts/cluster", "status"), Map.of()).code() != 0;
+    startedCluster = run(List.of("scripts/cluster", "status")).code() != 0;
     if (startedCluster) {
-      Run r = run(List.of("scripts/cluster", "start"), Map.of());
+      Run r = run(List.of("scripts/cluster", "start"));
       assertEquals(0, r.code(), r.out());
     }
   }
@@ -54,7 +54,7 @@ class SparkClusterIT {
   @AfterAll
   static void stopCluster() throws Exception {
     if (startedCluster) {
-      run(List.of("scripts/cluster", "stop"), Map.of());
+      run(List.of("scripts/cluster", "stop"));
     }
   }
 
@@ -70,13 +70,16 @@ class SparkClusterIT {
     assertEquals(1, refused.code(), "a driver that fails makes scripts/submit fail: " + refused.out());
     assertTrue(refused.out().contains("ended FAILED"), refused.out());
 
-    Run ingest = submit("ingest", common, "--trigger", "available-now");
-    assertEquals(0, ingest.code(), ingest.out());
+    // Both at once, as on a shared cluster: each application gets 2 one-core executors.
+    Started ingest = start(submitCommand("ingest", common, "--trigger", "available-now"));
+    Started aggregates = start(submitCommand("aggregates", common, "--cassandra.keyspace", keyspace, "--trigger",
+        "available-now", "--max-offsets-per-trigger", "3000"));
+    Run ingested = finish(ingest);
+    Run aggregated = finish(aggregates);
+    assertEquals(0, ingested.code(), ingested.out());
+    assertEquals(0, aggregated.code(), aggregated.out());
     IngestAssertions.assertExactlyOnce(root, topic);
 
-    Run aggregates = submit("aggregates", common, "--cassandra.keyspace", keyspace, "--trigger", "available-now",
-        "--max-offsets-per-trigger", "3000");
-    assertEquals(0, aggregates.code(), aggregates.out());
     Map<String, String> settings = new HashMap<>();
     common.forEach((k, v) -> settings.put(k.substring(2), v));
     settings.put("cassandra.keyspace", keyspace);
@@ -119,24 +122,38 @@ class SparkClusterIT {
   record Run(int code, String out) {}
 
   private static Run submit(String job, Map<String, String> options, String... more) throws Exception {
+    return finish(start(submitCommand(job, options, more)));
+  }
+
+  private static List<String> submitCommand(String job, Map<String, String> options, String... more) {
     List<String> cmd = new ArrayList<>(List.of("scripts/submit", job, "--master", "spark://127.0.0.1:17077",
-        "--deploy-mode", "cluster"));
+        "--deploy-mode", "cluster", "--conf", "spark.cores.max=2", "--conf", "spark.executor.cores=1"));
     options.forEach((k, v) -> {
       cmd.add(k);
       cmd.add(v);
     });
     cmd.addAll(List.of(more));
-    return run(cmd, Map.of());
+    return cmd;
   }
 
-  private static Run run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(HOME.toFile()).redirectErrorStream(true);
+  private static Run run(List<String> command) throws IOException, InterruptedException {
+    return finish(start(command));
+  }
+
+  /** A started script and the file its output goes to (two at once never block on a full pipe). */
+  record Started(Process process, Path output) {}
+
+  private static Started start(List<String> command) throws IOException {
+    Path output = Files.createTempFile(HOME.resolve("jobs/target"), "script-", ".log");
+    ProcessBuilder pb = new ProcessBuilder(command).directory(HOME.toFile()).redirectErrorStream(true)
+        .redirectOutput(output.toFile());
     // The build running this test has just packaged the application jar: no nested build.
     pb.environment().put("IOTPIPE_SKIP_BUILD", "1");
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(15, TimeUnit.MINUTES), String.join(" ", command) + " did not end");
-    return new Run(p.exitValue(), out);
+    return new Started(pb.start(), output);
+  }
+
+  private static Run finish(Started s) throws IOException, InterruptedException {
+    assertTrue(s.process().waitFor(15, TimeUnit.MINUTES), "a script did not end; see " + s.output());
+    return new Run(s.process().exitValue(), Files.readString(s.output()));
   }
 }
