@@ -41,6 +41,19 @@ run_java() {
     "$@"
 }
 
+# Starts the local Kafka and Cassandra unless they already run, and stops them when the calling
+# script exits, only if it started them (call once, at the top level of a script).
+use_local_services() {
+  LOCAL_SERVICES_STARTED=no
+  if ! IOTPIPE_HEAP=256m run_java io.iotpipe.local.LocalServices status >/dev/null 2>&1; then
+    log "starting the local Kafka and Cassandra"
+    IOTPIPE_HEAP=256m run_java io.iotpipe.local.LocalServices start
+    LOCAL_SERVICES_STARTED=yes
+  fi
+  trap 'if [ "$LOCAL_SERVICES_STARTED" = yes ]; then log "stopping the local services this run started"; \
+    IOTPIPE_HEAP=256m run_java io.iotpipe.local.LocalServices stop >/dev/null || true; fi' EXIT
+}
+
 # --- A stock Spark installation from Maven jars (no download of a Spark distribution) ---
 SPARK_DIST_HOME="$IOTPIPE_HOME/work/spark-home"
 
