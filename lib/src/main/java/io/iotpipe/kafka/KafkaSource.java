@@ -16,6 +16,9 @@ import io.iotpipe.spark.StreamOptions;
 
 /** Reads the events topic as a stream with the Kafka source's columns (key, value, topic, partition, offset, timestamp, ...). */
 public final class KafkaSource {
+  static final int MAX_POLL_RECORDS = 20_000;
+  static final int MAX_PARTITION_FETCH_BYTES = 16 * 1024 * 1024;
+
   private KafkaSource() {}
 
   /**
@@ -29,7 +32,13 @@ public final class KafkaSource {
         .options(kafka.sparkOptions())
         .option("subscribe", kafka.eventsTopic())
         // Offsets that expired before they were read are data loss: stop and say so.
-        .option("failOnDataLoss", "true");
+        .option("failOnDataLoss", "true")
+        // Spark's task consumer polls once per fetch: with the client's defaults (500 records,
+        // 1 MB per partition) a task makes a round trip to the broker every 500 records and reads
+        // Kafka several times slower than a plain consumer (scripts/bench measures both).
+        .option("kafka.max.poll.records", String.valueOf(MAX_POLL_RECORDS))
+        .option("kafka.max.partition.fetch.bytes", String.valueOf(MAX_PARTITION_FETCH_BYTES))
+        .option("kafka.fetch.max.bytes", String.valueOf(4 * MAX_PARTITION_FETCH_BYTES));
     if (stream.startingTimestamp().isPresent()) {
       // Partitions without a record at or after the time start at their end instead of failing.
       r.option("startingTimestamp", stream.startingTimestamp().get().toEpochMilli())
