@@ -5,6 +5,7 @@ import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.jobs.aggregates.AggregatesJob;
 import io.iotpipe.jobs.backfill.BackfillJob;
+import io.iotpipe.jobs.bench.BenchJob;
 import io.iotpipe.jobs.demo.DemoJob;
 import io.iotpipe.jobs.features.FeaturesJob;
 import io.iotpipe.jobs.health.DeviceHealthJob;
@@ -34,7 +35,7 @@ import java.util.stream.Stream;
 public final class JobRunner {
   public static final List<Job> JOBS =
       List.of(new SimulateJob(), new IngestJob(), new AggregatesJob(), new FeaturesJob(), new TrainJob(),
-          new ScoreJob(), new DeviceHealthJob(), new BackfillJob(), new MaintainJob(), new DemoJob());
+          new ScoreJob(), new DeviceHealthJob(), new BackfillJob(), new MaintainJob(), new DemoJob(), new BenchJob());
 
   private JobRunner() {}
 

@@ -49,7 +49,7 @@ public final class FleetGenerator implements Iterator<SimRecord> {
     this.end = o.start().plus(o.duration());
     List<MetricProfile> metrics = MetricProfile.CATALOG.subList(0, o.metrics());
     int index = 0;
-    for (int t = 1; t <= o.tenants(); t++) {
+    for (int t = o.firstTenant(); t < o.firstTenant() + o.tenants(); t++) {
       // Tenants sit in different time zones; their ISO timestamps carry that offset.
       ZoneOffset offset = ZoneOffset.ofHours(((t - 1) * 5) % 24 - 11);
       for (int d = 1; d <= o.devicesPerTenant(); d++) {

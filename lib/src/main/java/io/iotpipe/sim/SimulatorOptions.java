@@ -13,6 +13,7 @@ import java.util.Optional;
 public record SimulatorOptions(
     long seed,
     int tenants,
+    int firstTenant,
     int devicesPerTenant,
     int metrics,
     Instant start,
@@ -39,6 +40,9 @@ public record SimulatorOptions(
   public static final OptionKey<Long> SEED = OptionKey.longInt(NS + "seed", 42L, Long.MIN_VALUE, Long.MAX_VALUE,
       "random seed: the same seed and start give the same records");
   public static final OptionKey<Integer> TENANTS = OptionKey.integer(NS + "tenants", 2, 1, 10_000, "number of tenants");
+  public static final OptionKey<Integer> FIRST_TENANT = OptionKey.integer(NS + "first-tenant", 1, 1, 10_000,
+      "number of the first tenant (tenant-NN): simulators started side by side with different first tenants "
+          + "send different devices");
   public static final OptionKey<Integer> DEVICES = OptionKey.integer(NS + "devices-per-tenant", 25, 1, 10_000_000,
       "devices per tenant");
   public static final OptionKey<Integer> METRICS = OptionKey.integer(NS + "metrics", 4, 1,
@@ -83,7 +87,7 @@ public record SimulatorOptions(
   public static final OptionKey<String> RECORDS_FILE = OptionKey.location(NS + "records-file", null,
       "if set, every record sent is also written here (JSON lines)");
 
-  public static final List<OptionKey<?>> KEYS = List.of(SEED, TENANTS, DEVICES, METRICS, START, DURATION,
+  public static final List<OptionKey<?>> KEYS = List.of(SEED, TENANTS, FIRST_TENANT, DEVICES, METRICS, START, DURATION,
       INTERVAL, RATE, PARTITIONS, OUT_OF_ORDER, OUT_OF_ORDER_MAX, LATE, LATE_MIN, LATE_MAX, DUPLICATES,
       MALFORMED, SPIKES, DRIFT, STUCK, SILENT, MISSING_METRIC, TRUTH_FILE, RECORDS_FILE);
 
@@ -92,7 +96,7 @@ public record SimulatorOptions(
     // Arrival times become Kafka record timestamps; a broker refuses those too far in the future.
     Instant start = s.find(START)
         .orElseGet(() -> Instant.now().minus(duration).minus(s.get(LATE_MAX)).truncatedTo(ChronoUnit.SECONDS));
-    SimulatorOptions o = new SimulatorOptions(s.get(SEED), s.get(TENANTS), s.get(DEVICES), s.get(METRICS),
+    SimulatorOptions o = new SimulatorOptions(s.get(SEED), s.get(TENANTS), s.get(FIRST_TENANT), s.get(DEVICES), s.get(METRICS),
         start, duration, s.get(INTERVAL), s.get(RATE), s.get(PARTITIONS), s.get(OUT_OF_ORDER),
         s.get(OUT_OF_ORDER_MAX), s.get(LATE), s.get(LATE_MIN), s.get(LATE_MAX), s.get(DUPLICATES),
         s.get(MALFORMED), s.get(SPIKES), s.get(DRIFT), s.get(STUCK), s.get(SILENT), s.get(MISSING_METRIC),
