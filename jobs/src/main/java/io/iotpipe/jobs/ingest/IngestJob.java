@@ -2,9 +2,11 @@ package io.iotpipe.jobs.ingest;
 
 import static io.iotpipe.event.EventFields.EVENT_ID;
 import static io.iotpipe.event.EventFields.INGEST_TIME;
+import static io.iotpipe.event.EventFields.KAFKA_KEY;
 import static io.iotpipe.event.EventFields.KAFKA_OFFSET;
 import static io.iotpipe.event.EventFields.KAFKA_PARTITION;
 import static io.iotpipe.event.EventFields.KAFKA_TOPIC;
+import static io.iotpipe.event.EventFields.RAW_VALUE;
 import static io.iotpipe.event.EventFields.TENANT_ID;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
@@ -70,7 +72,11 @@ public final class IngestJob implements Job {
    */
   public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, Duration dedupWindow) {
     Dataset<Row> parsed = EventParser.parse(kafkaRecords, limits)
-        .withColumn(INGEST_TIME, current_timestamp());
+        .withColumn(INGEST_TIME, current_timestamp())
+        // Only quarantined records keep their raw bytes and key (the events table holds the parsed
+        // columns): the deduplication's shuffle and the sink's cache then carry a third less.
+        .withColumn(RAW_VALUE, when(EventParser.isValid().equalTo(false), col(RAW_VALUE)))
+        .withColumn(KAFKA_KEY, when(EventParser.isValid().equalTo(false), col(KAFKA_KEY)));
     return parsed
         .withColumn("_dedup_tenant", when(EventParser.isValid(), col(TENANT_ID)))
         .withColumn("_dedup_id", when(EventParser.isValid(), col(EVENT_ID))
