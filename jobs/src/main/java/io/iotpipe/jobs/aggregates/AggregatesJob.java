@@ -96,7 +96,8 @@ public final class AggregatesJob implements Job {
     AggregatesProgress progress = new AggregatesProgress(QUERY_NAME);
     spark.streams().addListener(progress);
     AggregatesSink sink = new AggregatesSink(o.storage().table(AggregateTables.AGGREGATES),
-        o.storage().table(AggregateTables.LATE_EVENTS), c, o.deviceWindowsTtl(), fleet, progress, beforeFleetWrite);
+        o.storage().table(AggregateTables.LATE_EVENTS), c, o.deviceWindowsTtl(), o.spec().allowedLateness(), fleet,
+        progress, beforeFleetWrite);
     StreamingQuery query = start(KafkaSource.stream(spark, o.kafka(), o.stream()), sink, o);
     LOG.info("aggregates: reading {} (trigger {}), windows {} with allowed lateness {}, writing Cassandra {}.{{},{}} "
             + "and Delta {}, checkpoint {}", o.kafka().eventsTopic(), o.stream().trigger(), o.spec().windowSizes(),

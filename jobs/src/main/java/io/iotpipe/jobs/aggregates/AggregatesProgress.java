@@ -52,9 +52,10 @@ public final class AggregatesProgress extends BatchProgress<AggregatesSink.Count
     deltaRows.addAndGet(c.deltaRows());
     Row observed = p.observedMetrics().get("aggregates_input");
     String line = String.format("aggregates batch %d: consumed %,d (%s), windows updated %,d, closed %,d + fleet %,d, "
-            + "late events %,d, duplicates %,d (%,d ms)", p.batchId(), p.numInputRows(),
+            + "late events %,d, duplicates %,d, Cassandra rows %,d (%,d ms)", p.batchId(), p.numInputRows(),
         observed == null ? "?" : String.format("%,d valid", observed.getLong(0)), c.windowsUpdated(),
-        c.windowsClosed(), c.fleetWindowsClosed(), c.lateEvents(), c.duplicates(), p.batchDuration());
+        c.windowsClosed(), c.fleetWindowsClosed(), c.lateEvents(), c.duplicates(), c.cassandraRows(),
+        p.batchDuration());
     if (dropped == 0) {
       LOG.info(line);
     } else {

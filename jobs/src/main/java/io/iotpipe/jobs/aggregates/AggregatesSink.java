@@ -3,6 +3,7 @@ package io.iotpipe.jobs.aggregates;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count_distinct;
 import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.when;
 
 import io.iotpipe.aggregate.AggregateTables;
@@ -51,16 +52,18 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
   private final String lateEventsPath;
   private final CassandraOptions cassandra;
   private final Duration deviceTtl;
+  private final long allowedLatenessMicros;
   private final FleetWindowWriter fleet;
   private final Listener listener;
   private final Step beforeFleetWrite;
 
   AggregatesSink(String aggregatesPath, String lateEventsPath, CassandraOptions cassandra, Duration deviceTtl,
-      FleetWindowWriter fleet, Listener listener, Step beforeFleetWrite) {
+      Duration allowedLateness, FleetWindowWriter fleet, Listener listener, Step beforeFleetWrite) {
     this.aggregatesPath = aggregatesPath;
     this.lateEventsPath = lateEventsPath;
     this.cassandra = cassandra;
     this.deviceTtl = deviceTtl;
+    this.allowedLatenessMicros = allowedLateness.toNanos() / 1000;
     this.fleet = fleet;
     this.listener = listener;
     this.beforeFleetWrite = beforeFleetWrite;
@@ -78,7 +81,8 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
           count_if(col("kind").equalTo(WindowOutput.FINAL)),
           count_if(col("kind").equalTo(WindowOutput.LATE)),
           count_distinct(when(col("kind").equalTo(WindowOutput.LATE), col("event_id"))),
-          count_if(col("kind").equalTo(WindowOutput.DUPLICATE))).first();
+          count_if(col("kind").equalTo(WindowOutput.DUPLICATE)),
+          max(when(col("kind").equalTo(WindowOutput.UPDATE), col("last_us")))).first();
       long updated = c.getLong(0);
       long closed = c.getLong(1);
       long lateRows = c.getLong(2);
@@ -87,8 +91,21 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
 
       long cassandraRows = 0;
       if (updated + closed > 0) {
-        AggregateTables.writeDeviceWindows(out, cassandra, deviceTtl);
-        cassandraRows += updated + closed;
+        Dataset<Row> serving = out;
+        if (!c.isNullAt(5)) {
+          // The next watermark is at least this batch's latest event time minus the allowed
+          // lateness, so the next micro-batch closes every window that ends before that, and its
+          // final row replaces the provisional one. Not writing those provisional rows saves
+          // Cassandra a large share of its writes while a job catches up (when most windows a
+          // batch touches are behind its latest events), and almost nothing is lost while it is
+          // live: such windows are at least the allowed lateness old.
+          long closedNext = c.getLong(5) - allowedLatenessMicros;
+          serving = out.where(col("kind").notEqual(WindowOutput.UPDATE)
+              .or(col("window_start_us").plus(col("window_size_s").multiply(1_000_000L)).gt(closedNext)));
+        }
+        AggregateTables.writeDeviceWindows(serving, cassandra, deviceTtl);
+        cassandraRows += serving == out ? updated + closed
+            : serving.where(col("kind").isin(WindowOutput.UPDATE, WindowOutput.FINAL)).count();
       }
 
       long fleetClosed = 0;
