@@ -13,6 +13,7 @@ import io.iotpipe.kafka.KafkaSource;
 import io.iotpipe.sim.KafkaRecordSink;
 import io.iotpipe.spark.SparkSessions;
 import io.iotpipe.spark.StreamingQueries;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.Dataset;
@@ -86,7 +87,31 @@ public final class DeviceHealthJob implements Job {
     KafkaSource.requireTopic(o.kafka());
     SparkSession spark = SparkSessions.getOrCreate("iotpipe-device-health", settings.withPrefix("spark."));
     Running running = startFromOptions(spark, o);
+    if (o.stream().trigger().availableNow()) {
+      stopWhenConsumed(running.query(), o);
+    }
     StreamingQueries.runUntilStopped(running.query());
     return 0;
+  }
+
+  /**
+   * Stops an available-now query once it has read what the topic held when it started. With the
+   * processing-time timeouts of the offline detection, Spark runs another micro-batch at every
+   * trigger, so such a query would never end by itself.
+   */
+  private static void stopWhenConsumed(StreamingQuery query, DeviceHealthOptions o) {
+    Thread stopper = new Thread(() -> {
+      try {
+        KafkaSource.awaitConsumed(query, o.kafka(), Duration.ofDays(365));
+        query.stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        // The query failed or was stopped: runUntilStopped reports it.
+        LOG.debug("device-health: not stopping the available-now query", e);
+      }
+    }, "device-health-available-now");
+    stopper.setDaemon(true);
+    stopper.start();
   }
 }
