@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.iotpipe.cassandra.CassandraOptions;
+import io.iotpipe.cassandra.CassandraSchema;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.jobs.Job;
@@ -112,6 +113,21 @@ public final class BenchJob implements Job {
     LOG.info("bench: raw consumer: {} records in {} s = {} events/s", raw.records(), round(raw.seconds()),
         round(rawEps));
 
+    // The serving store's ceiling: device_windows rows per second into Cassandra, best of two.
+    CassandraOptions benchCassandra = CassandraOptions.from(settings.overlay(Map.of("cassandra.keyspace", keyspace),
+        "bench"));
+    CassandraWriteRate.Pass cassandra;
+    try (CqlSession session = benchCassandra.openSession()) {
+      CassandraSchema.migrate(session, benchCassandra);
+      cassandra = Stream.of(CassandraWriteRate.measure(session, keyspace, 100_000),
+          CassandraWriteRate.measure(session, keyspace, 100_000))
+          .max(Comparator.comparingDouble(CassandraWriteRate.Pass::rowsPerSecond)).orElseThrow();
+    }
+    report.put("cassandra_write", Map.of("rows", cassandra.rows(), "seconds", round(cassandra.seconds()),
+        "rows_per_s", round(cassandra.rowsPerSecond())));
+    LOG.info("bench: Cassandra: {} device_windows rows in {} s = {} rows/s", cassandra.rows(),
+        round(cassandra.seconds()), round(cassandra.rowsPerSecond()));
+
     // 3. The engine's floor, then 4. each job, over the same topic with available-now.
     Map<String, Object> runs = new LinkedHashMap<>();
     List<String> countArgs = new ArrayList<>(List.of("count", "kafka.bootstrap-servers=" + kafka.bootstrapServers(),
@@ -135,7 +151,7 @@ public final class BenchJob implements Job {
     report.put("finished", Instant.now().toString());
 
     // 6. Results.
-    Map<String, Object> summary = summary(rawEps, runs, latency);
+    Map<String, Object> summary = summary(rawEps, cassandra.rowsPerSecond(), runs, latency);
     report.put("summary", summary);
     Path json = out.resolve("bench-" + stamp + ".json");
     JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
@@ -221,7 +237,7 @@ public final class BenchJob implements Job {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("eps", round(m.sustainedEps()));
     r.put("all_in_eps", round(m.allInEps()));
-    r.put("ratio_to_raw", round(m.sustainedEps() / rawEps));
+    r.put("ratio_to_raw", Math.round(m.sustainedEps() / rawEps * 10_000) / 10_000.0);
     r.put("records", m.totalRows());
     r.put("batches", m.withRows().size());
     r.put("batch_p50_ms", m.batchDurationPercentile(50));
@@ -359,9 +375,11 @@ public final class BenchJob implements Job {
 
   /** The flat summary of the BENCH line. */
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> summary(double rawEps, Map<String, Object> runs, Map<String, Object> latency) {
+  private static Map<String, Object> summary(double rawEps, double cassandraRowsPerSecond, Map<String, Object> runs,
+      Map<String, Object> latency) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("raw_consume_eps", round(rawEps));
+    s.put("cassandra_write_rows_per_s", round(cassandraRowsPerSecond));
     s.put("spark_count_eps", ((Map<String, Object>) runs.get("spark-count")).get("eps"));
     runs.forEach((name, r) -> {
       if (!name.equals("spark-count")) {
@@ -403,10 +421,11 @@ public final class BenchJob implements Job {
           .map(x -> new double[] {x.get(0).doubleValue(), x.get(1).doubleValue()}).toList());
     });
     Map<String, Object> machine = (Map<String, Object>) report.get("machine");
-    String subtitle = String.format("iotpipe bench %s on %s cores (%s), %s; topic of %,d records, %s partitions",
-        report.get("started"), machine.get("cores"), machine.get("cpu"), machine.get("memory"),
-        ((Map<String, Object>) report.get("preload")).get("records"),
-        ((Map<String, Object>) report.get("preload")).get("partitions"));
+    String subtitle = String.format("iotpipe bench %s on %s cores (%s), %s; topic of %,d records, %s partitions; "
+            + "Cassandra takes %,.0f device_windows rows/s", report.get("started"), machine.get("cores"),
+        machine.get("cpu"), machine.get("memory"), ((Map<String, Object>) report.get("preload")).get("records"),
+        ((Map<String, Object>) report.get("preload")).get("partitions"),
+        ((Number) ((Map<String, Object>) report.get("cassandra_write")).get("rows_per_s")).doubleValue());
     BenchPlot.write(png, subtitle, throughput, lat, state, heap);
   }
 

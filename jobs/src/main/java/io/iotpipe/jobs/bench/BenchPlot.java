@@ -12,6 +12,7 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
@@ -51,10 +52,15 @@ final class BenchPlot {
 
   private static JFreeChart throughputChart(Map<String, Double> throughput) {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
-    throughput.forEach((name, eps) -> data.addValue(eps / 1000.0, "thousand events/s", name));
+    throughput.forEach((name, eps) -> data.addValue(eps, "events/s", name));
     JFreeChart chart = ChartFactory.createBarChart("Throughput over the preloaded topic", null,
-        "thousand events/s", data, PlotOrientation.VERTICAL, false, false, false);
+        "events/s (log scale)", data, PlotOrientation.VERTICAL, false, false, false);
     labelBars(chart);
+    // The ceiling and the jobs differ by orders of magnitude: a linear axis would hide the jobs.
+    LogAxis axis = new LogAxis("events/s (log scale)");
+    axis.setSmallestValue(100);
+    axis.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
+    chart.getCategoryPlot().setRangeAxis(axis);
     return chart;
   }
 
@@ -71,8 +77,12 @@ final class BenchPlot {
     XYSeriesCollection data = new XYSeriesCollection();
     state.forEach((run, points) -> data.addSeries(series(run + " state MB", points)));
     heap.forEach((run, points) -> data.addSeries(series(run + " heap MB", points)));
-    return ChartFactory.createXYLineChart("aggregates: memory during the fixed-rate runs", "seconds", "MB", data,
-        PlotOrientation.VERTICAL, true, false, false);
+    JFreeChart chart = ChartFactory.createXYLineChart("aggregates: memory during the fixed-rate runs", "seconds",
+        "MB", data, PlotOrientation.VERTICAL, true, false, false);
+    chart.getXYPlot().setBackgroundPaint(Color.WHITE);
+    chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
+    chart.getXYPlot().setDomainGridlinePaint(Color.LIGHT_GRAY);
+    return chart;
   }
 
   private static XYSeries series(String name, List<double[]> points) {
