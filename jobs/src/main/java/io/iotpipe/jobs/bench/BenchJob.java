@@ -272,7 +272,6 @@ public final class BenchJob implements Job {
          LatencyProbe probe = new LatencyProbe(kafka, topic, session, keyspace, "probe-" + label, 100)) {
       awaitFirstBatch(child);
       long start = System.currentTimeMillis();
-      probe.start();
       // One simulator per tenant, side by side: a single one cannot send 50k events/s here.
       List<SimulationSummary> sent = java.util.Collections.synchronizedList(new ArrayList<>());
       List<Thread> producers = new ArrayList<>();
@@ -282,6 +281,11 @@ public final class BenchJob implements Job {
         producer.start();
         producers.add(producer);
       }
+      // The probes count only after the warm-up: JIT, the first batches and the state's growth to
+      // the whole fleet belong to a job's start, not to its steady state.
+      Thread.sleep(o.warmup().toMillis());
+      long measured = System.currentTimeMillis();
+      probe.start();
       for (Thread producer : producers) {
         producer.join();
       }
@@ -309,7 +313,7 @@ public final class BenchJob implements Job {
       probe.stop(grace);
       RunMetrics m = child.metrics();
       List<Long> latencies = probe.latencies();
-      List<RunMetrics.Batch> measured = m.batches().stream().filter(b -> b.startMs() >= start).toList();
+      List<RunMetrics.Batch> steady = m.batches().stream().filter(b -> b.startMs() >= measured).toList();
       r.put("target_eps", rate);
       r.put("produced_eps", round(sent.stream().mapToLong(SimulationSummary::recordsSent).sum() / producedSeconds));
       r.put("seconds", round(producedSeconds));
@@ -322,9 +326,9 @@ public final class BenchJob implements Job {
       r.put("p90_latency_ms", RunMetrics.percentile(latencies, 90));
       r.put("p99_latency_ms", RunMetrics.percentile(latencies, 99));
       r.put("max_latency_ms", RunMetrics.percentile(latencies, 100));
-      r.put("batch_p50_ms", RunMetrics.percentile(measured.stream().map(RunMetrics.Batch::durationMs).toList(), 50));
-      r.put("batch_p99_ms", RunMetrics.percentile(measured.stream().map(RunMetrics.Batch::durationMs).toList(), 99));
-      r.put("state", measured.stream().map(b -> List.of(round((b.startMs() - start) / 1000.0), b.stateRows(),
+      r.put("batch_p50_ms", RunMetrics.percentile(steady.stream().map(RunMetrics.Batch::durationMs).toList(), 50));
+      r.put("batch_p99_ms", RunMetrics.percentile(steady.stream().map(RunMetrics.Batch::durationMs).toList(), 99));
+      r.put("state", m.batches().stream().filter(b -> b.startMs() >= start).map(b -> List.of(round((b.startMs() - start) / 1000.0), b.stateRows(),
           round(b.stateBytes() / MB))).toList());
       r.put("heap", m.memory().stream().filter(s -> s.tMs() >= start).map(s -> List.of(
           round((s.tMs() - start) / 1000.0), round(s.heapUsed() / MB), round(s.rss() / MB))).toList());
@@ -341,7 +345,7 @@ public final class BenchJob implements Job {
    * rate, event time following the clock, no late events.
    */
   private static SimulatorOptions live(Settings settings, BenchOptions o, double rate, int tenant, Path dir) {
-    int devices = o.devices() / LIVE_TENANTS;
+    int devices = o.liveDevices() / LIVE_TENANTS;
     double tenantRate = rate / LIVE_TENANTS;
     long intervalMs = Math.max(10, Math.round(devices * 1000.0 / tenantRate));
     return SimulatorOptions.from(settings.overlay(Map.ofEntries(
@@ -351,7 +355,7 @@ public final class BenchJob implements Job {
         Map.entry("simulate.devices-per-tenant", String.valueOf(devices)),
         Map.entry("simulate.interval", intervalMs + "ms"),
         Map.entry("simulate.start", Instant.now().plusSeconds(1).toString()),
-        Map.entry("simulate.duration", o.rateDuration().toMillis() + "ms"),
+        Map.entry("simulate.duration", o.warmup().plus(o.rateDuration()).toMillis() + "ms"),
         Map.entry("simulate.rate", String.valueOf(tenantRate)),
         Map.entry("simulate.late-fraction", "0"),
         Map.entry("simulate.out-of-order-max-delay", "2s"),

@@ -21,6 +21,8 @@ public record BenchOptions(
     long maxBatch,
     List<Double> rates,
     Duration rateDuration,
+    Duration warmup,
+    int liveDevices,
     Duration latencyTrigger,
     String out,
     String childHeap,
@@ -37,7 +39,7 @@ public record BenchOptions(
   public static final OptionKey<Integer> PARTITIONS = OptionKey.integer(NS + "partitions", 4, 1, 1_000,
       "partitions of the benchmark topics");
   public static final OptionKey<Integer> DEVICES = OptionKey.integer(NS + "devices", 10_000, 2, 10_000_000,
-      "devices in the simulated fleet (two tenants), for the preload and the fixed-rate runs");
+      "devices in the simulated fleet of the preloaded topic (two tenants)");
   public static final OptionKey<List<String>> JOBS = new OptionKey<>(NS + "jobs", "job names, comma separated",
       List.of("ingest", "aggregates", "features", "device-health"),
       "streaming jobs to run over the preloaded topic (any of " + String.join(", ", sorted(STREAMING_JOBS))
@@ -63,7 +65,11 @@ public record BenchOptions(
         return rates;
       });
   public static final OptionKey<Duration> RATE_DURATION = OptionKey.duration(NS + "rate-duration",
-      Duration.ofSeconds(60), Duration.ofSeconds(5), "how long each fixed rate is held");
+      Duration.ofSeconds(60), Duration.ofSeconds(5), "how long each fixed rate is measured (after the warm-up)");
+  public static final OptionKey<Duration> WARMUP = OptionKey.duration(NS + "warmup", Duration.ofSeconds(30),
+      Duration.ZERO, "load before the latency probes start counting, at each rate (JIT, first batches, state)");
+  public static final OptionKey<Integer> LIVE_DEVICES = OptionKey.integer(NS + "live-devices", 1_000, 2, 10_000_000,
+      "devices in the fleet of the fixed-rate runs (the same at every rate, so the state is the same size)");
   public static final OptionKey<Duration> LATENCY_TRIGGER = OptionKey.duration(NS + "latency-trigger",
       Duration.ofMillis(500), Duration.ofMillis(100), "micro-batch interval of the latency runs");
   public static final OptionKey<String> OUT = OptionKey.location(NS + "out", "target/bench",
@@ -93,14 +99,14 @@ public record BenchOptions(
   public static List<OptionKey<?>> keys() {
     List<OptionKey<?>> keys = new ArrayList<>(KafkaOptions.KEYS);
     keys.addAll(CassandraOptions.KEYS);
-    keys.addAll(List.of(EVENTS, PARTITIONS, DEVICES, JOBS, MAX_BATCH, RATES, RATE_DURATION, LATENCY_TRIGGER, OUT,
+    keys.addAll(List.of(EVENTS, PARTITIONS, DEVICES, JOBS, MAX_BATCH, RATES, RATE_DURATION, WARMUP, LIVE_DEVICES, LATENCY_TRIGGER, OUT,
         CHILD_HEAP, PROFILE, SPARK_CONF));
     return keys;
   }
 
   public static BenchOptions from(Settings s) {
     return new BenchOptions(KafkaOptions.from(s), CassandraOptions.from(s), s.get(EVENTS), s.get(PARTITIONS),
-        s.get(DEVICES), s.get(JOBS), s.get(MAX_BATCH), s.get(RATES), s.get(RATE_DURATION), s.get(LATENCY_TRIGGER),
+        s.get(DEVICES), s.get(JOBS), s.get(MAX_BATCH), s.get(RATES), s.get(RATE_DURATION), s.get(WARMUP), s.get(LIVE_DEVICES), s.get(LATENCY_TRIGGER),
         s.get(OUT), s.get(CHILD_HEAP), s.get(PROFILE), s.get(SPARK_CONF));
   }
 
