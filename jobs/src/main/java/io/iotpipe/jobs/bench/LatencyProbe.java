@@ -73,6 +73,8 @@ final class LatencyProbe implements AutoCloseable {
     sending = true;
     sender = new Thread(this::send, "latency-probe-sender");
     reader = new Thread(this::read, "latency-probe-reader");
+    sender.setDaemon(true);
+    reader.setDaemon(true);
     sender.start();
     reader.start();
   }
@@ -169,6 +171,10 @@ final class LatencyProbe implements AutoCloseable {
 
   @Override
   public void close() {
+    sending = false;
+    if (reader != null) {
+      reader.interrupt();
+    }
     producer.close();
   }
 }
