@@ -8,6 +8,7 @@ import io.iotpipe.cassandra.CassandraSchema;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.jobs.Job;
+import io.iotpipe.jobs.LocalFiles;
 import io.iotpipe.jobs.JobRunner;
 import io.iotpipe.jobs.simulate.SimulateJob;
 import io.iotpipe.kafka.KafkaOptions;
@@ -75,7 +76,7 @@ public final class BenchJob implements Job {
     Path out = Path.of(o.out()).toAbsolutePath();
     Path work = out.resolve("work");
     for (String dir : List.of("work", "metrics", "logs", "jfr")) {
-      deleteRecursively(out.resolve(dir));
+      LocalFiles.deleteRecursively(out.resolve(dir));
     }
     Files.createDirectories(work);
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -509,16 +510,5 @@ public final class BenchJob implements Job {
 
   private static double round(double v) {
     return Math.round(v * 100) / 100.0;
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -13,6 +13,7 @@ import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.TableSpec;
 import io.iotpipe.jobs.Job;
+import io.iotpipe.jobs.LocalFiles;
 import io.iotpipe.jobs.aggregates.AggregatesJob;
 import io.iotpipe.jobs.aggregates.AggregatesOptions;
 import io.iotpipe.jobs.ingest.IngestJob;
@@ -43,18 +44,15 @@ import io.iotpipe.sim.SimulatorOptions;
 import io.iotpipe.spark.SparkSessions;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -311,7 +309,7 @@ public final class DemoJob implements Job {
       session.execute("DROP KEYSPACE IF EXISTS " + c.keyspace());
     }
     for (Path p : paths) {
-      deleteRecursively(p);
+      LocalFiles.deleteRecursively(p);
     }
   }
 
@@ -324,16 +322,5 @@ public final class DemoJob implements Job {
           + "; run with --demo.reset false");
     }
     return Path.of(location);
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }
