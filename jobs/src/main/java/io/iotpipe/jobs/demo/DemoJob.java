@@ -42,7 +42,6 @@ import io.iotpipe.sim.KafkaRecordSink;
 import io.iotpipe.sim.SimulationSummary;
 import io.iotpipe.sim.SimulatorOptions;
 import io.iotpipe.spark.SparkSessions;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
