@@ -65,16 +65,20 @@ public final class KafkaRecordSink implements RecordSink {
     }
   }
 
-  /** Waits until the leader of every partition answers a ListOffsets request (which only a ready leader does). */
+  /**
+   * Waits until the leader of every partition answers a ListOffsets request (which only a ready
+   * leader does). Right after creating a topic, even describing it can fail with
+   * UnknownTopicOrPartition until the broker's metadata has caught up, so both are retried.
+   */
   private static void awaitLeaders(Admin admin, String topic) throws InterruptedException, ExecutionException {
-    int n = admin.describeTopics(Set.of(topic)).allTopicNames().get().get(topic).partitions().size();
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    for (int p = 0; p < n; p++) {
-      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (true) {
       try {
+        int n = admin.describeTopics(Set.of(topic)).allTopicNames().get().get(topic).partitions().size();
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int p = 0; p < n; p++) {
+          request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
         admin.listOffsets(request).all().get();
         return;
       } catch (ExecutionException e) {
