@@ -1,9 +1,12 @@
 package io.iotpipe.spark;
 
 import java.util.concurrent.TimeoutException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.slf4j.Logger;
@@ -12,6 +15,11 @@ import org.slf4j.LoggerFactory;
 /** Starting and running the suite's streaming queries, all the same way. */
 public final class StreamingQueries {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingQueries.class);
+
+  /** Spark's (internal) setting for the class that writes checkpoint files. */
+  static final String CHECKPOINT_FILE_MANAGER = "spark.sql.streaming.checkpointFileManagerClass";
+  static final String RENAME_BASED_FILE_MANAGER =
+      "org.apache.spark.sql.execution.streaming.FileSystemBasedCheckpointFileManager";
 
   private StreamingQueries() {}
 
@@ -23,12 +31,34 @@ public final class StreamingQueries {
   public static StreamingQuery start(Dataset<Row> rows, String name, StreamOptions o,
       VoidFunction2<Dataset<Row>, Long> sink) throws TimeoutException {
     rows.sparkSession().conf().set("spark.sql.streaming.stateStore.providerClass", o.stateStore().providerClass);
+    renameLocalCheckpointFiles(rows.sparkSession(), o.checkpoint());
     return rows.writeStream()
         .queryName(name)
         .option("checkpointLocation", o.checkpoint())
         .trigger(o.trigger().toSpark())
         .foreachBatch(sink)
         .start();
+  }
+
+  /**
+   * On the local file system, checkpoint files are written with Hadoop's FileSystem API: a rename
+   * there is rename(2), atomic like Spark's default FileContext rename. Hadoop's local FileContext
+   * starts a {@code readlink} process for each rename and a {@code chmod} for each new file: a
+   * flight recording of the aggregates job (1,000 events/s, 2 cores) showed 751 processes in two
+   * minutes, about 60 per micro-batch, each on the batch's critical path. Left alone when the
+   * operator chose a file manager, or when the checkpoint is on another file system.
+   */
+  static void renameLocalCheckpointFiles(SparkSession spark, String checkpoint) {
+    if (spark.conf().contains(CHECKPOINT_FILE_MANAGER)) {
+      return;
+    }
+    String scheme = new Path(checkpoint).toUri().getScheme();
+    if (scheme == null) { // a path without a scheme is on the default file system (HDFS on most clusters)
+      scheme = FileSystem.getDefaultUri(spark.sessionState().newHadoopConf()).getScheme();
+    }
+    if ("file".equals(scheme)) {
+      spark.conf().set(CHECKPOINT_FILE_MANAGER, RENAME_BASED_FILE_MANAGER);
+    }
   }
 
   /**
