@@ -16,6 +16,7 @@ import io.iotpipe.delta.DeltaAppend;
 import java.time.Duration;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 
@@ -103,9 +104,12 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
           serving = out.where(col("kind").notEqual(WindowOutput.UPDATE)
               .or(col("window_start_us").plus(col("window_size_s").multiply(1_000_000L)).gt(closedNext)));
         }
-        AggregateTables.writeDeviceWindows(serving, cassandra, deviceTtl);
-        cassandraRows += serving == out ? updated + closed
-            : serving.where(col("kind").isin(WindowOutput.UPDATE, WindowOutput.FINAL)).count();
+        // Counted while writing (an observation), not by another Spark job over the batch.
+        Observation written = new Observation("device_windows_rows_" + queryId.replace('-', '_') + "_" + batchId);
+        AggregateTables.writeDeviceWindows(
+            serving.observe(written, count_if(col("kind").isin(WindowOutput.UPDATE, WindowOutput.FINAL)).as("rows")),
+            cassandra, deviceTtl);
+        cassandraRows += (Long) written.getAsJava().get("rows");
       }
 
       long fleetClosed = 0;
