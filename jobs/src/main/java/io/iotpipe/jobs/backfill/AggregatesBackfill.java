@@ -33,8 +33,12 @@ final class AggregatesBackfill implements BackfillOutput {
   private final SparkSession spark;
   private final BackfillOptions o;
   private final String path;
-  /** The window output and the stored windows that are gone, of the day being planned. */
+  /**
+   * Of the day being planned: the window output, its final windows merged per fleet (for Delta
+   * and for Cassandra, computed once), and the stored windows that are gone.
+   */
   private Dataset<Row> output;
+  private Dataset<Row> fleet;
   private Dataset<Row> vanished;
 
   AggregatesBackfill(SparkSession spark, BackfillOptions o) {
@@ -62,7 +66,7 @@ final class AggregatesBackfill implements BackfillOutput {
   @Override
   public Plan plan(Dataset<Row> inputEvents, LocalDate day, Optional<String> tenant) {
     output = WindowAggregation.batch(inputEvents, o.aggregates().spec()).cache();
-    Dataset<Row> fleet = FleetRollup.merge(output.where(col("kind").equalTo(WindowOutput.FINAL)));
+    fleet = FleetRollup.merge(output.where(col("kind").equalTo(WindowOutput.FINAL))).cache();
     Dataset<Row> fresh = AggregateTables.deviceFinals(WindowAggregation.readable(output))
         .unionByName(AggregateTables.fleetFinals(fleet)).cache();
     Dataset<Row> stored = AggregateTables.AGGREGATES.readOrEmpty(spark, o.storage().deltaRoot())
@@ -88,8 +92,7 @@ final class AggregatesBackfill implements BackfillOutput {
         .where(col("window_end").gt(lit(Timestamp.from(expired)))), c, o.aggregates().deviceWindowsTtl());
     long fleetExpiredUs = Instant.now().minus(o.aggregates().fleetWindowsTtl()).toEpochMilli() * 1000L;
     new FleetWindowWriter(c.connector(), c.keyspace(), (int) o.aggregates().fleetWindowsTtl().toSeconds())
-        .writeFinals(FleetRollup.merge(output.where(col("kind").equalTo(WindowOutput.FINAL)))
-            .where(col("window_start_us").plus(col("window_size_s").multiply(1_000_000L)).gt(fleetExpiredUs)));
+        .writeFinals(fleet.where(col("window_start_us").plus(col("window_size_s").multiply(1_000_000L)).gt(fleetExpiredUs)));
     deleteServing(vanished, c.connector(), c.keyspace());
     return plan.differs() ? plan.rows() : 0;
   }
@@ -97,6 +100,7 @@ final class AggregatesBackfill implements BackfillOutput {
   @Override
   public void release(Plan plan) {
     output.unpersist();
+    fleet.unpersist();
     plan.fresh().unpersist();
   }
 
