@@ -33,8 +33,8 @@ class RecentIdsTest {
       assertFalse(back.firstTime(id, t + 5000), id);
     }
     assertTrue(back.firstTime("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f1", t + 5000));
-    // Times survive: expiring before t + 1000 forgets exactly the first id (the only one seen at t
-    // that is oldest in order), as in the original.
+    // Times survive: ids are forgotten oldest first, up to the first one seen at or after the
+    // cutoff, so expire(t + 1) forgets only the first id (the second was seen at t + 1000).
     back.expire(t + 1);
     assertTrue(back.firstTime(UUID_ID, t + 6000));
     assertFalse(back.firstTime(IDS.get(1), t + 6000));
