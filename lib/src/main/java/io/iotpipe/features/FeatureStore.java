@@ -8,6 +8,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.spark.connector.cql.CassandraConnector;
+import io.iotpipe.cassandra.InFlightWrites;
 import io.iotpipe.delta.TableSpec;
 import java.sql.Timestamp;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
@@ -89,7 +90,9 @@ public final class FeatureStore {
     int ttlSeconds = (int) ttl.toSeconds();
     LongAccumulator written = featureRows.sparkSession().sparkContext().longAccumulator("online feature rows");
     latest.foreachPartition((ForeachPartitionFunction<org.apache.spark.sql.Row>) rows -> {
-      try (CqlSession s = connector.openSession()) {
+      // One row per device, so the writes may go out many at once.
+      try (CqlSession s = connector.openSession();
+           InFlightWrites writes = new InFlightWrites(s, InFlightWrites.PER_TASK)) {
         PreparedStatement insert = s.prepare("INSERT INTO " + keyspace + "." + ONLINE_TABLE
             + " (tenant_id, device_id, feature_time, event_id, feature_set, vector, updated_at)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ? AND TTL ?");
@@ -111,7 +114,7 @@ public final class FeatureStore {
               timestamp = Math.max(timestamp, old.getLong(3) + 1);
             }
           }
-          s.execute(insert.bind(r.getString(0), r.getString(1), t, r.getString(3), r.getString(4), values,
+          writes.send(insert.bind(r.getString(0), r.getString(1), t, r.getString(3), r.getString(4), values,
               Instant.now(), timestamp, ttlSeconds));
           written.add(1);
         }

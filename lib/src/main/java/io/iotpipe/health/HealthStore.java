@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.timestamp_micros;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.spark.connector.cql.CassandraConnector;
+import io.iotpipe.cassandra.InFlightWrites;
 import io.iotpipe.delta.TableSpec;
 import io.iotpipe.event.EventParser;
 import java.time.Instant;
@@ -57,10 +58,15 @@ public final class HealthStore {
         .select(java.util.Arrays.stream(HISTORY_SCHEMA.fieldNames()).map(n -> col(n)).toArray(org.apache.spark.sql.Column[]::new));
   }
 
-  /** Writes history rows to the Cassandra tables. */
+  /**
+   * Writes history rows to the Cassandra tables, many at once: statuses and alarms carry their
+   * event time as write timestamp and transitions have keys of their own, so the order the writes
+   * arrive in changes nothing.
+   */
   public static void writeServing(Dataset<Row> history, CassandraConnector connector, String keyspace, int ttlSeconds) {
     history.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
-      try (CqlSession s = connector.openSession()) {
+      try (CqlSession s = connector.openSession();
+           InFlightWrites writes = new InFlightWrites(s, InFlightWrites.PER_TASK)) {
         PreparedStatement status = s.prepare("INSERT INTO " + keyspace + "." + STATUS
             + " (tenant_id, device_id, status, since, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
         PreparedStatement transition = s.prepare("INSERT INTO " + keyspace + "." + TRANSITIONS
@@ -78,15 +84,15 @@ public final class HealthStore {
           Instant time = r.<java.sql.Timestamp>getAs("time").toInstant();
           long writeTime = micros(time);
           if (HealthOutput.TRANSITION.equals(r.getAs("kind"))) {
-            s.execute(status.bind(tenant, device, r.<String>getAs("to_status"), time, r.<String>getAs("reason"),
+            writes.send(status.bind(tenant, device, r.<String>getAs("to_status"), time, r.<String>getAs("reason"),
                 Instant.now(), writeTime));
-            s.execute(transition.bind(tenant, device, time, r.<String>getAs("to_status"), r.<String>getAs("from_status"),
+            writes.send(transition.bind(tenant, device, time, r.<String>getAs("to_status"), r.<String>getAs("from_status"),
                 r.<String>getAs("reason"), ttlSeconds));
           } else if (HealthOutput.RAISED.equals(r.getAs("alarm_state"))) {
-            s.execute(raised.bind(tenant, device, r.<String>getAs("rule"), time, r.<String>getAs("severity"),
+            writes.send(raised.bind(tenant, device, r.<String>getAs("rule"), time, r.<String>getAs("severity"),
                 r.<String>getAs("metric"), r.<Double>getAs("value"), writeTime, ttlSeconds));
           } else {
-            s.execute(cleared.bind(writeTime, ttlSeconds, time, r.<Double>getAs("value"), tenant, device,
+            writes.send(cleared.bind(writeTime, ttlSeconds, time, r.<Double>getAs("value"), tenant, device,
                 r.<String>getAs("rule"), r.<java.sql.Timestamp>getAs("raised_at").toInstant()));
           }
         }

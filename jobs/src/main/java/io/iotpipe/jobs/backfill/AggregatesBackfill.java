@@ -12,6 +12,7 @@ import io.iotpipe.aggregate.FleetWindowWriter;
 import io.iotpipe.aggregate.WindowAggregation;
 import io.iotpipe.aggregate.WindowOutput;
 import io.iotpipe.cassandra.CassandraOptions;
+import io.iotpipe.cassandra.InFlightWrites;
 import io.iotpipe.event.EventFields;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -104,10 +105,11 @@ final class AggregatesBackfill implements BackfillOutput {
     plan.fresh().unpersist();
   }
 
-  /** Deletes windows from device_windows and fleet_windows. */
+  /** Deletes windows from device_windows and fleet_windows (each key once, so in any order). */
   private static void deleteServing(Dataset<Row> keys, CassandraConnector connector, String keyspace) {
     keys.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
-      try (CqlSession s = connector.openSession()) {
+      try (CqlSession s = connector.openSession();
+           InFlightWrites deletes = new InFlightWrites(s, InFlightWrites.PER_TASK)) {
         PreparedStatement device = s.prepare("DELETE FROM " + keyspace + "." + AggregateTables.DEVICE_WINDOWS
             + " WHERE tenant_id = ? AND device_id = ? AND metric = ? AND window_size = ? AND bucket = ?"
             + " AND window_start = ?");
@@ -119,9 +121,9 @@ final class AggregatesBackfill implements BackfillOutput {
           Instant start = r.getTimestamp(5).toInstant();
           Instant bucket = AggregateTables.bucket(start, size);
           if (AggregateTables.DEVICE_LEVEL.equals(r.getString(0))) {
-            s.execute(device.bind(r.getString(1), r.getString(2), r.getString(3), (int) size, bucket, start));
+            deletes.send(device.bind(r.getString(1), r.getString(2), r.getString(3), (int) size, bucket, start));
           } else {
-            s.execute(fleet.bind(r.getString(1), (int) size, bucket, start, r.getString(3)));
+            deletes.send(fleet.bind(r.getString(1), (int) size, bucket, start, r.getString(3)));
           }
         }
       }
