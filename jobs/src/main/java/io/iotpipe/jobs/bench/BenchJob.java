@@ -10,6 +10,7 @@ import io.iotpipe.config.Settings;
 import io.iotpipe.jobs.Job;
 import io.iotpipe.jobs.LocalFiles;
 import io.iotpipe.jobs.JobRunner;
+import io.iotpipe.jobs.health.DeviceHealthOptions;
 import io.iotpipe.jobs.simulate.SimulateJob;
 import io.iotpipe.kafka.KafkaOptions;
 import io.iotpipe.progress.ProgressLog;
@@ -146,14 +147,17 @@ public final class BenchJob implements Job {
     runs.put("spark-count", availableNow("spark-count", countArgs, records, rawEps, out, o));
     for (String job : o.jobs()) {
       runs.put(job, availableNow(job, jobArgs(o, settings, job, topic, keyspace, work.resolve(job),
-          "available-now", o.maxBatch()), records, rawEps, out, o));
+          "available-now", o.maxBatch(), Map.of()), records, rawEps, out, o));
     }
     report.put("runs", runs);
 
-    // 5. End-to-end latency at fixed input rates.
-    Map<String, Object> latency = new LinkedHashMap<>();
-    for (double rate : o.rates()) {
-      latency.put(rateLabel(rate), latencyRun(settings, o, rate, stamp, keyspace, out, work));
+    // 5. End-to-end latency at fixed input rates, job by job.
+    Map<String, Map<String, Object>> latency = new LinkedHashMap<>();
+    for (String job : o.latencyJobs()) {
+      for (double rate : o.rates()) {
+        latency.computeIfAbsent(job, j -> new LinkedHashMap<>())
+            .put(rateLabel(rate), latencyRun(settings, o, job, rate, stamp, keyspace, out, work));
+      }
     }
     report.put("latency", latency);
     report.put("finished", Instant.now().toString());
@@ -187,10 +191,10 @@ public final class BenchJob implements Job {
 
   /**
    * The command line of a job's JVM: the benchmark's topic, keyspace, tables and checkpoint (each
-   * option only where the job has it).
+   * option only where the job has it), then {@code jobOptions}.
    */
-  private static List<String> jobArgs(BenchOptions o, Settings settings, String job, String topic, String keyspace, Path dir,
-      String trigger, long maxBatch) {
+  private static List<String> jobArgs(BenchOptions o, Settings settings, String job, String topic, String keyspace,
+      Path dir, String trigger, long maxBatch, Map<String, String> jobOptions) {
     Map<String, String> options = new LinkedHashMap<>();
     options.put("kafka.bootstrap-servers", settings.get(KafkaOptions.BOOTSTRAP_SERVERS));
     options.put("kafka.events-topic", topic);
@@ -208,6 +212,7 @@ public final class BenchJob implements Job {
         .options().stream().map(OptionKey::name).collect(Collectors.toSet());
     List<String> args = new ArrayList<>(List.of(job,
         "--spark.sql.streaming.streamingQueryListeners", BenchQueryListener.class.getName()));
+    options.putAll(jobOptions);
     options.putAll(o.sparkConf());
     options.forEach((k, v) -> {
       if (known.contains(k) || k.startsWith("spark.")) {
@@ -259,25 +264,42 @@ public final class BenchJob implements Job {
     return r;
   }
 
+  /** How long a latency run waits for its last probes to become visible after the producers stopped. */
+  private static final long PROBE_GRACE_MS = 60_000;
+
   /**
-   * The aggregates job on a new topic with a short trigger while the simulator sends at
-   * {@code rate} events/s and the probe measures produced-to-visible latency.
+   * One serving job on a new topic with a short trigger while the simulator sends at {@code rate}
+   * events/s and the probe measures produced-to-visible latency.
    */
-  private static Map<String, Object> latencyRun(Settings settings, BenchOptions o, double rate, String stamp,
-      String keyspace, Path out, Path work) throws Exception {
+  private static Map<String, Object> latencyRun(Settings settings, BenchOptions o, String job, double rate,
+      String stamp, String keyspace, Path out, Path work) throws Exception {
     String label = rateLabel(rate);
-    String name = "latency-" + label;
-    String topic = TOPIC_PREFIX + "live-" + label + "-" + stamp;
+    String name = "latency-" + job + "-" + label;
+    String topic = TOPIC_PREFIX + "live-" + job + "-" + label + "-" + stamp;
     KafkaOptions kafka = kafkaFor(settings, topic);
     KafkaRecordSink.createTopicIfMissing(kafka, topic, o.partitions());
     Path dir = work.resolve(name);
-    LOG.info("bench: {}: aggregates with trigger {} at {} events/s for {} (log: {})", name, o.latencyTrigger(),
+    Files.createDirectories(dir);
+    // Jobs that apply events in event-time order hold each one until the watermark passes it: a
+    // short allowed lateness (the live simulator sends nothing later than 2 s) keeps that wait
+    // small and known. The aggregates job shows provisional windows at once and keeps its own.
+    Map<String, String> jobOptions = new LinkedHashMap<>();
+    if (!job.equals("aggregates")) {
+      jobOptions.put(job + ".allowed-lateness", o.latencyLateness().toMillis() + "ms");
+    }
+    if (job.equals("device-health")) {
+      Path rules = dir.resolve("health-rules.conf");
+      Files.writeString(rules, LatencyProbe.healthRules(Files.readString(Path.of(settings.get(
+          DeviceHealthOptions.RULES_FILE)))));
+      jobOptions.put(DeviceHealthOptions.RULES_FILE.name(), rules.toString());
+    }
+    LOG.info("bench: {}: {} with trigger {} at {} events/s for {} (log: {})", name, job, o.latencyTrigger(),
         label, o.rateDuration(), out.resolve("logs").resolve(name + ".log"));
     Map<String, Object> r = new LinkedHashMap<>();
-    try (ChildJvm child = ChildJvm.start(name, out, o.childHeap(), o.profile(), jobArgs(o, settings, "aggregates",
-             topic, keyspace, dir, o.latencyTrigger().toMillis() + "ms", 0));
+    try (ChildJvm child = ChildJvm.start(name, out, o.childHeap(), o.profile(), jobArgs(o, settings, job,
+             topic, keyspace, dir, o.latencyTrigger().toMillis() + "ms", 0, jobOptions));
          CqlSession session = o.cassandra().openSession();
-         LatencyProbe probe = new LatencyProbe(kafka, topic, session, keyspace, "probe-" + label, 100)) {
+         LatencyProbe probe = new LatencyProbe(kafka, topic, session, keyspace, job, "probe-" + label, 100)) {
       awaitFirstBatch(child);
       long start = System.currentTimeMillis();
       // One simulator per tenant, side by side: a single one cannot send 50k events/s here.
@@ -318,11 +340,16 @@ public final class BenchJob implements Job {
         }
         Thread.sleep(100);
       }
-      probe.stop(grace);
+      // The probes get longer: those sent last need the job to catch up, and leaving them out
+      // would flatter the percentiles.
+      probe.stop(Math.max(grace, PROBE_GRACE_MS));
       RunMetrics m = child.metrics();
       List<Long> latencies = probe.latencies();
       List<RunMetrics.Batch> steady = m.batches().stream().filter(b -> b.startMs() >= measured).toList();
       r.put("target_eps", rate);
+      if (jobOptions.containsKey(job + ".allowed-lateness")) {
+        r.put("allowed_lateness_ms", o.latencyLateness().toMillis());
+      }
       r.put("produced_eps", round(sent.stream().mapToLong(SimulationSummary::recordsSent).sum() / producedSeconds));
       r.put("seconds", round(producedSeconds));
       r.put("kept_up", caughtUpMs >= 0);
@@ -388,7 +415,7 @@ public final class BenchJob implements Job {
   /** The flat summary of the BENCH line. */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> summary(double rawEps, double cassandraRowsPerSecond, Map<String, Object> runs,
-      Map<String, Object> latency) {
+      Map<String, Map<String, Object>> latency) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("raw_consume_eps", round(rawEps));
     s.put("cassandra_write_rows_per_s", round(cassandraRowsPerSecond));
@@ -399,20 +426,26 @@ public final class BenchJob implements Job {
         s.put(name + "_ratio_to_raw", ((Map<String, Object>) r).get("ratio_to_raw"));
       }
     });
-    Map<String, Object> p99 = new LinkedHashMap<>();
-    Map<String, Object> keptUp = new LinkedHashMap<>();
-    latency.forEach((rate, r) -> {
-      p99.put(rate, ((Map<String, Object>) r).get("p99_latency_ms"));
-      keptUp.put(rate, ((Map<String, Object>) r).get("kept_up"));
-    });
-    s.put("p99_latency_ms", p99);
-    s.put("kept_up", keptUp);
+    // p99_latency_ms and kept_up: of aggregates (else the first latency job), by input rate;
+    // <job>_p99_latency_ms and <job>_kept_up for every latency job.
+    Map<String, Map<String, Object>> p99 = new LinkedHashMap<>();
+    Map<String, Map<String, Object>> keptUp = new LinkedHashMap<>();
+    latency.forEach((job, byRate) -> byRate.forEach((rate, r) -> {
+      p99.computeIfAbsent(job, j -> new LinkedHashMap<>()).put(rate, ((Map<String, Object>) r).get("p99_latency_ms"));
+      keptUp.computeIfAbsent(job, j -> new LinkedHashMap<>()).put(rate, ((Map<String, Object>) r).get("kept_up"));
+    }));
+    String headline = latency.containsKey("aggregates") ? "aggregates"
+        : latency.keySet().stream().findFirst().orElse(null);
+    s.put("p99_latency_ms", headline == null ? Map.of() : p99.get(headline));
+    s.put("kept_up", headline == null ? Map.of() : keptUp.get(headline));
+    p99.forEach((job, byRate) -> s.put(job + "_p99_latency_ms", byRate));
+    keptUp.forEach((job, byRate) -> s.put(job + "_kept_up", byRate));
     return s;
   }
 
   @SuppressWarnings("unchecked")
   private static void plot(Path png, Map<String, Object> report, Map<String, Object> runs,
-      Map<String, Object> latency) throws IOException {
+      Map<String, Map<String, Object>> latency) throws IOException {
     Map<String, Double> throughput = new LinkedHashMap<>();
     throughput.put("Kafka consumer", ((Number) ((Map<String, Object>) report.get("raw_consume")).get("eps"))
         .doubleValue());
@@ -420,18 +453,19 @@ public final class BenchJob implements Job {
     Map<String, Map<String, Long>> lat = new LinkedHashMap<>();
     Map<String, List<double[]>> state = new LinkedHashMap<>();
     Map<String, List<double[]>> heap = new LinkedHashMap<>();
-    latency.forEach((rate, value) -> {
+    latency.forEach((job, byRate) -> byRate.forEach((rate, value) -> {
       Map<String, Object> r = (Map<String, Object>) value;
+      String run = job + " " + rate + "/s";
       Map<String, Long> p = new LinkedHashMap<>();
       for (String k : List.of("p50", "p90", "p99")) {
         p.put(k, ((Number) r.get(k + "_latency_ms")).longValue());
       }
-      lat.put(rate + "/s", p);
-      state.put(rate + "/s", ((List<List<Number>>) r.get("state")).stream()
+      lat.put(run, p);
+      state.put(run, ((List<List<Number>>) r.get("state")).stream()
           .map(x -> new double[] {x.get(0).doubleValue(), x.get(2).doubleValue()}).toList());
-      heap.put(rate + "/s", ((List<List<Number>>) r.get("heap")).stream()
+      heap.put(run, ((List<List<Number>>) r.get("heap")).stream()
           .map(x -> new double[] {x.get(0).doubleValue(), x.get(1).doubleValue()}).toList());
-    });
+    }));
     Map<String, Object> machine = (Map<String, Object>) report.get("machine");
     String subtitle = String.format("iotpipe bench %s on %s cores (%s), %s; topic of %,d records, %s partitions; "
             + "Cassandra takes %,.0f device_windows rows/s", report.get("started"), machine.get("cores"),

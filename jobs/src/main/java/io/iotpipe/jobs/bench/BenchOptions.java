@@ -20,6 +20,8 @@ public record BenchOptions(
     List<String> jobs,
     long maxBatch,
     List<Double> rates,
+    List<String> latencyJobs,
+    Duration latencyLateness,
     Duration rateDuration,
     Duration warmup,
     int liveDevices,
@@ -31,6 +33,8 @@ public record BenchOptions(
 
   /** The streaming jobs that read the events topic, so the benchmark can run them over it. */
   static final Set<String> STREAMING_JOBS = Set.of("ingest", "aggregates", "features", "device-health");
+  /** The streaming jobs that write to Cassandra, so the latency runs can see their rows appear. */
+  static final Set<String> SERVING_JOBS = Set.of("aggregates", "features", "device-health");
 
   static final String NS = "bench.";
   public static final OptionKey<Long> EVENTS = OptionKey.longInt(NS + "events", 500_000L, 1_000, Long.MAX_VALUE,
@@ -40,23 +44,14 @@ public record BenchOptions(
       "partitions of the benchmark topics");
   public static final OptionKey<Integer> DEVICES = OptionKey.integer(NS + "devices", 10_000, 2, 10_000_000,
       "devices in the simulated fleet of the preloaded topic (two tenants)");
-  public static final OptionKey<List<String>> JOBS = new OptionKey<>(NS + "jobs", "job names, comma separated",
-      List.of("ingest", "aggregates", "features", "device-health"),
-      "streaming jobs to run over the preloaded topic (any of " + String.join(", ", sorted(STREAMING_JOBS))
-          + "; empty: none)", s -> {
-        List<String> jobs = Arrays.stream(s.split(",")).map(String::trim).filter(j -> !j.isEmpty()).toList();
-        for (String j : jobs) {
-          if (!STREAMING_JOBS.contains(j)) {
-            throw new IllegalArgumentException("'" + j + "' is not one of " + sorted(STREAMING_JOBS));
-          }
-        }
-        return jobs;
-      });
+  public static final OptionKey<List<String>> JOBS = jobList(NS + "jobs",
+      List.of("ingest", "aggregates", "features", "device-health"), STREAMING_JOBS,
+      "streaming jobs to run over the preloaded topic");
   public static final OptionKey<Long> MAX_BATCH = OptionKey.longInt(NS + "max-batch", 200_000L, 1, Long.MAX_VALUE,
       "most records per micro-batch in the available-now runs (the jobs' max-offsets-per-trigger)");
   public static final OptionKey<List<Double>> RATES = new OptionKey<>(NS + "rates", "events/s, comma separated",
       List.of(1_000.0, 10_000.0, 50_000.0),
-      "fixed input rates for the latency runs of the aggregates job (empty: no latency runs)", s -> {
+      "fixed input rates of the latency runs (empty: no latency runs)", s -> {
         List<Double> rates = Arrays.stream(s.split(",")).map(String::trim).filter(r -> !r.isEmpty())
             .map(Double::parseDouble).toList();
         if (rates.stream().anyMatch(r -> r <= 0)) {
@@ -64,6 +59,11 @@ public record BenchOptions(
         }
         return rates;
       });
+  public static final OptionKey<List<String>> LATENCY_JOBS = jobList(NS + "latency-jobs",
+      List.of("aggregates", "features", "device-health"), SERVING_JOBS, "jobs whose latency is measured at each rate");
+  public static final OptionKey<Duration> LATENCY_LATENESS = OptionKey.duration(NS + "latency-lateness",
+      Duration.ofSeconds(5), Duration.ZERO, "allowed lateness of features and device-health in the latency runs: "
+          + "they hold each event until the watermark passes it, so it adds to their latency");
   public static final OptionKey<Duration> RATE_DURATION = OptionKey.duration(NS + "rate-duration",
       Duration.ofSeconds(60), Duration.ofSeconds(5), "how long each fixed rate is measured (after the warm-up)");
   public static final OptionKey<Duration> WARMUP = OptionKey.duration(NS + "warmup", Duration.ofSeconds(30),
@@ -99,15 +99,31 @@ public record BenchOptions(
   public static List<OptionKey<?>> keys() {
     List<OptionKey<?>> keys = new ArrayList<>(KafkaOptions.KEYS);
     keys.addAll(CassandraOptions.KEYS);
-    keys.addAll(List.of(EVENTS, PARTITIONS, DEVICES, JOBS, MAX_BATCH, RATES, RATE_DURATION, WARMUP, LIVE_DEVICES, LATENCY_TRIGGER, OUT,
-        CHILD_HEAP, PROFILE, SPARK_CONF));
+    keys.addAll(List.of(EVENTS, PARTITIONS, DEVICES, JOBS, MAX_BATCH, RATES, LATENCY_JOBS, RATE_DURATION, WARMUP,
+        LIVE_DEVICES, LATENCY_TRIGGER, LATENCY_LATENESS, OUT, CHILD_HEAP, PROFILE, SPARK_CONF));
     return keys;
   }
 
   public static BenchOptions from(Settings s) {
     return new BenchOptions(KafkaOptions.from(s), CassandraOptions.from(s), s.get(EVENTS), s.get(PARTITIONS),
-        s.get(DEVICES), s.get(JOBS), s.get(MAX_BATCH), s.get(RATES), s.get(RATE_DURATION), s.get(WARMUP), s.get(LIVE_DEVICES), s.get(LATENCY_TRIGGER),
+        s.get(DEVICES), s.get(JOBS), s.get(MAX_BATCH), s.get(RATES), s.get(LATENCY_JOBS),
+        s.get(LATENCY_LATENESS), s.get(RATE_DURATION), s.get(WARMUP), s.get(LIVE_DEVICES), s.get(LATENCY_TRIGGER),
         s.get(OUT), s.get(CHILD_HEAP), s.get(PROFILE), s.get(SPARK_CONF));
+  }
+
+  /** An option naming some of {@code allowed} jobs, comma separated; empty for none. */
+  private static OptionKey<List<String>> jobList(String name, List<String> defaults, Set<String> allowed,
+      String meaning) {
+    return new OptionKey<>(name, "job names, comma separated", defaults,
+        meaning + " (any of " + String.join(", ", sorted(allowed)) + "; empty: none)", s -> {
+          List<String> jobs = Arrays.stream(s.split(",")).map(String::trim).filter(j -> !j.isEmpty()).toList();
+          for (String j : jobs) {
+            if (!allowed.contains(j)) {
+              throw new IllegalArgumentException("'" + j + "' is not one of " + sorted(allowed));
+            }
+          }
+          return jobs;
+        });
   }
 
   private static List<String> sorted(Set<String> s) {

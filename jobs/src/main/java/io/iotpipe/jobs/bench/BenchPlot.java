@@ -30,7 +30,7 @@ final class BenchPlot {
 
   /**
    * @param throughput events/s by run name (raw consumer, Spark count, each job), in order
-   * @param latency latency percentiles (name → ms) by input rate label
+   * @param latency latency percentiles (name → ms) by latency run (job and input rate)
    * @param stateMemory per latency run: (seconds since start, state MB) points
    * @param heapMemory per latency run: (seconds since start, heap MB) points
    */
@@ -67,7 +67,7 @@ final class BenchPlot {
   private static JFreeChart latencyChart(Map<String, Map<String, Long>> latency) {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     latency.forEach((rate, percentiles) -> percentiles.forEach((p, ms) -> data.addValue(ms, p, rate)));
-    JFreeChart chart = ChartFactory.createBarChart("aggregates: produced -> visible in Cassandra", "input rate",
+    JFreeChart chart = ChartFactory.createBarChart("Latency: produced -> visible in Cassandra", "job and input rate",
         "latency (ms)", data, PlotOrientation.VERTICAL, true, false, false);
     labelBars(chart);
     return chart;
@@ -77,7 +77,7 @@ final class BenchPlot {
     XYSeriesCollection data = new XYSeriesCollection();
     state.forEach((run, points) -> data.addSeries(series(run + " state MB", points)));
     heap.forEach((run, points) -> data.addSeries(series(run + " heap MB", points)));
-    JFreeChart chart = ChartFactory.createXYLineChart("aggregates: memory during the fixed-rate runs", "seconds",
+    JFreeChart chart = ChartFactory.createXYLineChart("Memory during the fixed-rate runs", "seconds",
         "MB", data, PlotOrientation.VERTICAL, true, false, false);
     chart.getXYPlot().setBackgroundPaint(Color.WHITE);
     chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);

@@ -6,6 +6,8 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import io.iotpipe.aggregate.AggregateTables;
 import io.iotpipe.event.EventJson;
 import io.iotpipe.event.TelemetryEvent;
+import io.iotpipe.features.FeatureStore;
+import io.iotpipe.health.HealthStore;
 import io.iotpipe.kafka.KafkaOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -23,39 +25,46 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * End-to-end latency of the aggregates job, measured from outside: a probe device (one per run)
- * sends an event
- * every {@code everyMillis} alongside the simulated load, and a reader polls the probe's
- * one-minute window in Cassandra until its count includes that event. Latency = time the event
- * was handed to the Kafka producer to the first read that sees it (so it includes the trigger
- * interval, the micro-batch and the poll period of {@value #POLL_MILLIS} ms).
+ * End-to-end latency of one serving job, measured from outside: a probe device (one per run)
+ * sends an event every {@code everyMillis} alongside the simulated load, and a reader polls the
+ * row the job keeps for that device in Cassandra until it reflects the event. Latency = time the
+ * event was handed to the Kafka producer to the first read that sees it (so it includes the
+ * trigger interval, the micro-batch and the poll period of {@value #POLL_MILLIS} ms).
  *
- * <p>The probe's events all go to one partition (one key), so the job counts them in the order
- * they were sent: a window count of k means the first k probes of that window are visible.
+ * <p>Each probe's event time is the millisecond it was sent, and every job's row tells the event
+ * time it has got to: the last event of the probe's one-minute window (aggregates), the feature
+ * time (features), the time its probe alarm was last raised or cleared (device-health; the probe
+ * value alternates 1/0 so that every event raises or clears {@link #HEALTH_RULE}). The probe's
+ * events all go to one partition (one key), so a job that has got to time t has seen every
+ * probe up to t.
  */
 final class LatencyProbe implements AutoCloseable {
   static final String TENANT = "tenant-probe";
   static final String METRIC = "temperature";
+  static final String PROBE_METRIC = "probe";
   static final long WINDOW_SECONDS = 60;
   static final long POLL_MILLIS = 20;
-
-  private record Probe(long sentMs, Instant windowStart, int seqInWindow) {}
+  /** The device-health rule the probe's events raise and clear; see {@link #healthRules}. */
+  static final String HEALTH_RULE = "bench-probe";
 
   private final KafkaProducer<byte[], byte[]> producer;
   private final String topic;
+  private final String job;
   private final String device;
   private final CqlSession session;
   private final PreparedStatement read;
   private final long everyMillis;
-  private final Deque<Probe> pending = new ArrayDeque<>();
+  /** Send times (= event times) of the probes not seen yet, oldest first. */
+  private final Deque<Long> pending = new ArrayDeque<>();
   private final List<Long> latencies = new ArrayList<>();
-  private final Map<Instant, Integer> sentPerWindow = new HashMap<>();
   private volatile boolean sending;
+  private volatile boolean counting;
   private Thread sender;
   private Thread reader;
 
-  LatencyProbe(KafkaOptions kafka, String topic, CqlSession session, String keyspace, String device,
+  LatencyProbe(KafkaOptions kafka, String topic, CqlSession session, String keyspace, String job, String device,
       long everyMillis) {
+    this.job = job;
     this.device = device;
     Map<String, Object> p = new HashMap<>(kafka.clientProperties());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -63,14 +72,32 @@ final class LatencyProbe implements AutoCloseable {
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.topic = topic;
     this.session = session;
-    this.read = session.prepare("SELECT count FROM " + keyspace + "." + AggregateTables.DEVICE_WINDOWS
-        + " WHERE tenant_id = ? AND device_id = ? AND metric = ? AND window_size = ? AND bucket = ? AND window_start = ?");
+    this.read = session.prepare(switch (job) {
+      case "aggregates" -> "SELECT last_time FROM " + keyspace + "." + AggregateTables.DEVICE_WINDOWS
+          + " WHERE tenant_id = ? AND device_id = ? AND metric = ? AND window_size = ? AND bucket = ?"
+          + " AND window_start = ?";
+      case "features" -> "SELECT feature_time FROM " + keyspace + "." + FeatureStore.ONLINE_TABLE
+          + " WHERE tenant_id = ? AND device_id = ?";
+      case "device-health" -> "SELECT raised_at, cleared_at FROM " + keyspace + "." + HealthStore.ALARMS
+          + " WHERE tenant_id = ? AND device_id = ? AND rule = ? LIMIT 1";
+      default -> throw new IllegalArgumentException("no latency probe for job " + job);
+    });
     this.everyMillis = everyMillis;
+  }
+
+  /**
+   * The device-health rules of a latency run: the job's own ({@code rules}, HOCON) plus
+   * {@link #HEALTH_RULE}, which only the probe's metric can fire.
+   */
+  static String healthRules(String rules) {
+    return rules + "\nrules += { name = " + HEALTH_RULE + ", metric = " + PROBE_METRIC
+        + ", condition { above = 0.5 }, severity = info, action = alarm }\n";
   }
 
   /** Starts sending probes and reading them back. */
   void start() {
     sending = true;
+    counting = true;
     sender = new Thread(this::send, "latency-probe-sender");
     reader = new Thread(this::read, "latency-probe-reader");
     sender.setDaemon(true);
@@ -79,14 +106,19 @@ final class LatencyProbe implements AutoCloseable {
     reader.start();
   }
 
-  /** Stops sending, waits up to {@code graceMillis} for the last probes to become visible, then stops reading. */
+  /**
+   * Stops counting new probes, waits up to {@code graceMillis} for the counted ones to become
+   * visible, then stops. Events keep going out meanwhile: a job that holds events until the
+   * watermark passes them needs newer events to release the last probes.
+   */
   void stop(long graceMillis) throws InterruptedException {
-    sending = false;
-    sender.join();
+    counting = false;
     long deadline = System.currentTimeMillis() + graceMillis;
     while (System.currentTimeMillis() < deadline && pendingCount() > 0) {
       Thread.sleep(50);
     }
+    sending = false;
+    sender.join();
     reader.interrupt();
     reader.join();
   }
@@ -106,6 +138,7 @@ final class LatencyProbe implements AutoCloseable {
 
   private void send() {
     long next = System.currentTimeMillis();
+    long seq = 0;
     while (sending) {
       long now = System.currentTimeMillis();
       if (now < next) {
@@ -113,13 +146,14 @@ final class LatencyProbe implements AutoCloseable {
         continue;
       }
       next += everyMillis;
-      Instant eventTime = Instant.ofEpochMilli(now);
-      Instant window = Instant.ofEpochSecond(eventTime.getEpochSecond() / WINDOW_SECONDS * WINDOW_SECONDS);
-      byte[] value = EventJson.toJson(new TelemetryEvent(TENANT, device, UUID.randomUUID().toString(), eventTime, 1,
-          Map.of(METRIC, 21.0), Map.of()), EventJson.TimeFormat.EPOCH_MILLIS, ZoneOffset.UTC);
-      synchronized (this) {
-        int seq = sentPerWindow.merge(window, 1, Integer::sum);
-        pending.addLast(new Probe(now, window, seq));
+      seq++;
+      byte[] value = EventJson.toJson(new TelemetryEvent(TENANT, device, UUID.randomUUID().toString(),
+          Instant.ofEpochMilli(now), 1, Map.of(METRIC, 21.0, PROBE_METRIC, (double) (seq % 2)), Map.of()),
+          EventJson.TimeFormat.EPOCH_MILLIS, ZoneOffset.UTC);
+      if (counting) {
+        synchronized (this) {
+          pending.addLast(now);
+        }
       }
       producer.send(new ProducerRecord<>(topic, null, now, (TENANT + "/" + device).getBytes(StandardCharsets.UTF_8),
           value));
@@ -129,17 +163,16 @@ final class LatencyProbe implements AutoCloseable {
 
   private void read() {
     while (!Thread.currentThread().isInterrupted()) {
-      Probe oldest;
+      Long oldest;
       synchronized (this) {
         oldest = pending.peekFirst();
       }
       if (oldest != null) {
-        long visible = count(oldest.windowStart());
+        long visible = visibleUpTo(oldest);
         long now = System.currentTimeMillis();
         synchronized (this) {
-          while (!pending.isEmpty() && pending.peekFirst().windowStart().equals(oldest.windowStart())
-              && pending.peekFirst().seqInWindow() <= visible) {
-            latencies.add(now - pending.pollFirst().sentMs());
+          while (!pending.isEmpty() && pending.peekFirst() <= visible) {
+            latencies.add(now - pending.pollFirst());
           }
         }
       }
@@ -151,13 +184,32 @@ final class LatencyProbe implements AutoCloseable {
     }
   }
 
-  private long count(Instant windowStart) {
+  /**
+   * The event time (epoch ms) up to which the job's row shows the probe's events, read where the
+   * probe sent at {@code oldestMs} must appear; -1 when nothing is there yet.
+   */
+  private long visibleUpTo(long oldestMs) {
     try {
-      Row r = session.execute(read.bind(TENANT, device, METRIC, (int) WINDOW_SECONDS,
-          AggregateTables.bucket(windowStart, WINDOW_SECONDS), windowStart)).one();
-      return r == null ? 0 : r.getLong("count");
+      Row r = switch (job) {
+        case "aggregates" -> {
+          Instant window = Instant.ofEpochSecond(oldestMs / 1000 / WINDOW_SECONDS * WINDOW_SECONDS);
+          yield session.execute(read.bind(TENANT, device, METRIC, (int) WINDOW_SECONDS,
+              AggregateTables.bucket(window, WINDOW_SECONDS), window)).one();
+        }
+        case "features" -> session.execute(read.bind(TENANT, device)).one();
+        default -> session.execute(read.bind(TENANT, device, HEALTH_RULE)).one();
+      };
+      if (r == null) {
+        return -1;
+      }
+      long visible = -1;
+      for (int i = 0; i < r.getColumnDefinitions().size(); i++) {
+        Instant t = r.getInstant(i);
+        visible = t == null ? visible : Math.max(visible, t.toEpochMilli());
+      }
+      return visible;
     } catch (RuntimeException e) {
-      return 0; // the table may not exist yet; the next poll asks again
+      return -1; // the table may not exist yet; the next poll asks again
     }
   }
 
