@@ -98,5 +98,7 @@ final class BenchPlot {
     r.setDefaultItemLabelsVisible(true);
     plot.setBackgroundPaint(Color.WHITE);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    // Names like "device-health 10000/s" are wider than their bar: wrap them rather than cut them.
+    plot.getDomainAxis().setMaximumCategoryLabelLines(3);
   }
 }
