@@ -128,15 +128,19 @@ public final class BackfillJob implements Job {
           r = new DayResult(out.name(), day, Action.UNCHANGED, inputEvents, 0, 0, 0, 0);
         } else {
           BackfillOutput.Plan plan = out.plan(input, day, o.tenant());
-          if (o.dryRun()) {
-            r = new DayResult(out.name(), day, Action.PLANNED, inputEvents, plan.rows(), plan.changed(), plan.removed(), 0);
-          } else {
-            long rows = out.write(plan);
-            log.record(out.name(), day, scope, out.definitions(), digest, version, rows);
-            r = new DayResult(out.name(), day, plan.differs() ? Action.REPLACED : Action.VERIFIED, inputEvents,
-                plan.rows(), plan.changed(), plan.removed(), rows);
+          try {
+            if (o.dryRun()) {
+              r = new DayResult(out.name(), day, Action.PLANNED, inputEvents, plan.rows(), plan.changed(),
+                  plan.removed(), 0);
+            } else {
+              long rows = out.write(plan);
+              log.record(out.name(), day, scope, out.definitions(), digest, version, rows);
+              r = new DayResult(out.name(), day, plan.differs() ? Action.REPLACED : Action.VERIFIED, inputEvents,
+                  plan.rows(), plan.changed(), plan.removed(), rows);
+            }
+          } finally {
+            out.release(plan); // the day's cached data, also when its write failed
           }
-          out.release(plan);
         }
         written += r.rowsWritten();
         results.add(r);
