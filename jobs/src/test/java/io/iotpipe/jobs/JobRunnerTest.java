@@ -143,7 +143,7 @@ class JobRunnerTest {
   void helpListsEveryOptionWithItsDefault() {
     Outcome o = run("ingest", "--help");
     assertEquals(0, o.code());
-    assertTrue(o.out().contains("--ingest.dedup-window"), o.out());
+    assertTrue(o.out().contains("--dedup.horizon"), o.out());
     assertTrue(o.out().contains("default PT10M"), o.out());
   }
 

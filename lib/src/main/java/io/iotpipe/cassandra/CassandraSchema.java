@@ -26,7 +26,7 @@ public final class CassandraSchema {
   /** The migrations in order; append, never edit. */
   static final List<String> MIGRATIONS =
       List.of("V1__window_tables.cql", "V2__features_and_alerts.cql", "V3__device_health.cql",
-      "V4__frozen_feature_vector.cql");
+      "V4__frozen_feature_vector.cql", "V5__wide_window_rows.cql");
 
   private CassandraSchema() {}
 

@@ -123,15 +123,15 @@ public final class RecentIds {
     return new UUID(hi, lo);
   }
 
-  private static long zigZag(long v) {
+  static long zigZag(long v) {
     return (v << 1) ^ (v >> 63);
   }
 
-  private static long unZigZag(long v) {
+  static long unZigZag(long v) {
     return (v >>> 1) ^ -(v & 1);
   }
 
-  private static void writeVarLong(DataOutputStream out, long v) throws IOException {
+  static void writeVarLong(DataOutputStream out, long v) throws IOException {
     while ((v & ~0x7FL) != 0) {
       out.writeByte((int) (v & 0x7F) | 0x80);
       v >>>= 7;
@@ -139,7 +139,7 @@ public final class RecentIds {
     out.writeByte((int) v);
   }
 
-  private static long readVarLong(DataInputStream in) throws IOException {
+  static long readVarLong(DataInputStream in) throws IOException {
     long v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       byte b = in.readByte();

@@ -23,7 +23,11 @@ public final class SparkSessions {
       // an exception that stops the stream (the default policy, EXCEPTION, throws).
       "spark.sql.legacy.timeParserPolicy", "CORRECTED",
       // Timestamps print in UTC everywhere; dates are derived in UTC by the transforms anyway.
-      "spark.sql.session.timeZone", "UTC");
+      "spark.sql.session.timeZone", "UTC",
+      // The window aggregation's percentile sketch is an object aggregate: keep a task's partial
+      // aggregation in its hash map for up to this many windows (Spark's default, 128, falls back
+      // to sorting every row of a micro-batch with more than 128 windows per task).
+      "spark.sql.objectHashAggregate.sortBased.fallbackThreshold", "16384");
 
   /**
    * A session named {@code appName}. {@code defaults} are spark.* settings (from a profile);

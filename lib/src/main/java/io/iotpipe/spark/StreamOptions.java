@@ -95,8 +95,9 @@ public record StreamOptions(String checkpoint, StreamTrigger trigger, String sta
   }
 
   private static OptionKey<StateStore> stateStore(String job) {
-    return OptionKey.choice(job + ".state-store", StateStore.class, StateStore.HDFS,
-        "state store of a new checkpoint: hdfs (on the heap) or rocksdb (off the heap, for large state)");
+    return OptionKey.choice(job + ".state-store", StateStore.class, StateStore.ROCKSDB,
+        "state store of a new checkpoint: rocksdb (off the heap; a micro-batch writes only the keys it changed) "
+            + "or hdfs (on the heap; every micro-batch copies the whole state in memory)");
   }
 
   private static OptionKey<Long> maxOffsets(String job) {

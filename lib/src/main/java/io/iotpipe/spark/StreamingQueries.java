@@ -7,10 +7,15 @@ import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.streaming.OffsetSeq;
+import org.apache.spark.sql.execution.streaming.OffsetSeqLog;
+import org.apache.spark.sql.execution.streaming.OffsetSeqMetadata;
+import org.apache.spark.sql.streaming.OutputMode;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Option;
 
 /** Starting and running the suite's streaming queries, all the same way. */
 public final class StreamingQueries {
@@ -30,14 +35,42 @@ public final class StreamingQueries {
    */
   public static StreamingQuery start(Dataset<Row> rows, String name, StreamOptions o,
       VoidFunction2<Dataset<Row>, Long> sink) throws TimeoutException {
-    rows.sparkSession().conf().set("spark.sql.streaming.stateStore.providerClass", o.stateStore().providerClass);
-    renameLocalCheckpointFiles(rows.sparkSession(), o.checkpoint());
+    return start(rows, name, o, sink, OutputMode.Append());
+  }
+
+  /** The same, with an output mode other than append (update: every changed aggregate, each batch). */
+  public static StreamingQuery start(Dataset<Row> rows, String name, StreamOptions o,
+      VoidFunction2<Dataset<Row>, Long> sink, OutputMode mode) throws TimeoutException {
+    SparkSession spark = rows.sparkSession();
+    spark.conf().set("spark.sql.streaming.stateStore.providerClass", o.stateStore().providerClass);
+    // RocksDB writes only the changed keys of a micro-batch to the checkpoint, not a copy of its files.
+    spark.conf().set("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true");
+    renameLocalCheckpointFiles(spark, o.checkpoint());
     return rows.writeStream()
         .queryName(name)
+        .outputMode(mode)
         .option("checkpointLocation", o.checkpoint())
         .trigger(o.trigger().toSpark())
         .foreachBatch(sink)
         .start();
+  }
+
+  /**
+   * The event-time watermark micro-batch {@code batchId} of the query with this checkpoint runs
+   * with (epoch ms; 0 before the first event time, and for batch -1). Spark writes it to the
+   * checkpoint's offset log before the batch runs and reads it back on a replay, so a sink that
+   * asks within the batch gets the same answer as the stateful operators, after a restart too.
+   */
+  public static long batchWatermarkMs(SparkSession spark, String checkpoint, long batchId) {
+    if (batchId < 0) {
+      return 0;
+    }
+    Option<OffsetSeq> entry = new OffsetSeqLog(spark, new Path(checkpoint, "offsets").toString()).get(batchId);
+    if (entry.isEmpty()) {
+      throw new IllegalStateException("checkpoint " + checkpoint + " has no offsets for batch " + batchId);
+    }
+    Option<OffsetSeqMetadata> metadata = entry.get().metadata();
+    return metadata.isDefined() ? metadata.get().batchWatermarkMs() : 0;
   }
 
   /**

@@ -20,55 +20,55 @@ import scala.collection.JavaConverters;
 /** The batch form of the window aggregation on a small hand-computed data set. */
 class WindowAggregationTest {
   static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
-  static final StructType EVENTS = StructType.fromDDL(
-      "tenant_id STRING, device_id STRING, event_id STRING, event_time TIMESTAMP, metrics MAP<STRING, DOUBLE>");
+  static final StructType EVENTS = StructType.fromDDL("tenant_id STRING, device_id STRING, event_id STRING, "
+      + "event_time TIMESTAMP, metrics MAP<STRING, DOUBLE>, kafka_partition INT, kafka_offset BIGINT");
   static final AggregationSpec SPEC = new AggregationSpec(List.of(Duration.ofMinutes(1), Duration.ofHours(1)),
-      Duration.ofMinutes(2), Duration.ofMinutes(10));
+      Duration.ofMinutes(2));
 
-  static Row event(String device, String id, int secondsAfterT0, double temperature) {
+  static Row event(String device, String id, int secondsAfterT0, double temperature, int partition, long offset) {
     return RowFactory.create("t1", device, id, Timestamp.from(T0.plusSeconds(secondsAfterT0)),
-        JavaConverters.mapAsScalaMap(Map.of("temperature", temperature)));
+        JavaConverters.mapAsScalaMap(Map.of("temperature", temperature)), partition, offset);
   }
 
   @Test
-  void batchWindowsPerDeviceAndFleet() {
+  void windowsPerDeviceAndFleetWithLongerWindowsMergedFromTheShortest() {
     List<Row> rows = List.of(
-        event("d1", "e1", 10, 10), event("d1", "e2", 40, 20), event("d1", "e2", 40, 20), // a duplicate
-        event("d2", "e3", 30, 30), event("d1", "e4", 80, 40));
+        event("d1", "e1", 10, 10, 0, 1), event("d1", "e2", 40, 20, 0, 2), event("d1", "e4", 80, 40, 0, 3),
+        // Two events of d2 at the same millisecond: first and last by (partition, offset).
+        event("d2", "e5", 30, 35, 1, 0), event("d2", "e3", 30, 30, 0, 5));
     Dataset<Row> events = TestSpark.session().createDataFrame(rows, EVENTS);
-    Dataset<Row> out = WindowAggregation.batch(events, SPEC).cache();
-
-    Map<String, Row> finals = new TreeMap<>();
-    for (Row r : out.where("kind = 'FINAL'").collectAsList()) {
-      finals.put(r.getAs("device_id") + "/" + r.getAs("window_size_s") + "/"
-          + ((long) r.getAs("window_start_us") - T0.toEpochMilli() * 1000) / 1_000_000, r);
+    Map<String, Row> w = new TreeMap<>();
+    for (Row r : WindowAggregation.batch(events, SPEC).collectAsList()) {
+      w.put(r.getAs("level") + "/" + r.getAs("device_id") + "/" + r.getAs("window_size_s") + "/"
+          + (r.<Timestamp>getAs("window_start").toInstant().getEpochSecond() - T0.getEpochSecond()), r);
     }
-    assertEquals(List.of("d1/3600/0", "d1/60/0", "d1/60/60", "d2/3600/0", "d2/60/0"), new ArrayList<>(finals.keySet()));
-    Row d1 = finals.get("d1/60/0");
-    assertEquals(2L, (long) d1.getAs("count"));
-    assertEquals(30.0, d1.getAs("sum"));
-    assertEquals(15.0, d1.getAs("mean"));
-    assertEquals(5.0, d1.getAs("stddev"));
-    assertEquals(10.0, d1.getAs("first_value"));
-    assertEquals(20.0, d1.getAs("last_value"));
-    assertEquals(20.0, d1.getAs("p50"));
-    assertEquals(3L, (long) finals.get("d1/3600/0").getAs("count"), "the 1-hour window has both minutes");
-    assertEquals(1L, out.where("kind = 'DUPLICATE'").count());
+    assertEquals(List.of("device/d1/3600/0", "device/d1/60/0", "device/d1/60/60", "device/d2/3600/0",
+        "device/d2/60/0", "fleet/null/3600/0", "fleet/null/60/0", "fleet/null/60/60"), new ArrayList<>(w.keySet()));
 
-    List<Row> fleet = FleetRollup.merge(out.where("kind = 'FINAL'")).where("window_size_s = 60")
-        .orderBy("window_start_us").collectAsList();
-    assertEquals(2, fleet.size());
-    Row f = fleet.get(0);
-    assertEquals(2L, (long) f.getAs("devices"));
-    assertEquals(3L, (long) f.getAs("count"));
-    assertEquals(60.0, f.getAs("sum"));
-    assertEquals(20.0, f.getAs("mean"));
-    assertEquals(Math.sqrt(200.0 / 3), (double) f.getAs("stddev"), 1e-12);
-    assertEquals(10.0, f.getAs("min"));
-    assertEquals(30.0, f.getAs("max"));
-    assertEquals(10.0, f.getAs("first_value"));
-    assertEquals(20.0, f.getAs("last_value"));
-    assertEquals(20.0, f.getAs("p50"));
-    assertEquals(30.0, f.getAs("p99"));
+    assertStats(w.get("device/d1/60/0"), 2, 30, 10, 20, 15, 5, 10, 20, 20, 20, 1);
+    assertStats(w.get("device/d2/60/0"), 2, 65, 30, 35, 32.5, 2.5, 30, 35, 35, 35, 1);
+    assertStats(w.get("fleet/null/60/0"), 4, 95, 10, 35, 23.75, Math.sqrt(368.75 / 4), 10, 20, 30, 35, 2);
+    assertStats(w.get("fleet/null/60/60"), 1, 40, 40, 40, 40, 0, 40, 40, 40, 40, 1);
+    // The hours, merged from the minutes.
+    assertStats(w.get("device/d1/3600/0"), 3, 70, 10, 40, 70.0 / 3, Math.sqrt((Math.pow(10 - 70.0 / 3, 2)
+        + Math.pow(20 - 70.0 / 3, 2) + Math.pow(40 - 70.0 / 3, 2)) / 3), 10, 40, 20, 40, 1);
+    assertStats(w.get("fleet/null/3600/0"), 5, 135, 10, 40, 27, Math.sqrt((17 * 17 + 7 * 7 + 3 * 3 + 8 * 8 + 13 * 13) / 5.0),
+        10, 40, 30, 40, 2);
+    assertEquals(Timestamp.from(T0.plusSeconds(3600)), w.get("fleet/null/3600/0").getAs("window_end"));
+  }
+
+  static void assertStats(Row r, long count, double sum, double min, double max, double mean, double stddev,
+      double first, double last, double p50, double p99, long devices) {
+    assertEquals(count, (long) r.getAs("count"), "count");
+    assertEquals(sum, (double) r.getAs("sum"), 1e-9, "sum");
+    assertEquals(min, (double) r.getAs("min"), 1e-9, "min");
+    assertEquals(max, (double) r.getAs("max"), 1e-9, "max");
+    assertEquals(mean, (double) r.getAs("mean"), 1e-9, "mean");
+    assertEquals(stddev, (double) r.getAs("stddev"), 1e-9, "stddev");
+    assertEquals(first, (double) r.getAs("first_value"), 1e-9, "first");
+    assertEquals(last, (double) r.getAs("last_value"), 1e-9, "last");
+    assertEquals(p50, (double) r.getAs("p50"), 1e-9, "p50");
+    assertEquals(p99, (double) r.getAs("p99"), 1e-9, "p99");
+    assertEquals(devices, (long) r.getAs("devices"), "devices");
   }
 }

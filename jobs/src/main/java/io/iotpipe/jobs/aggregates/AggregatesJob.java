@@ -1,17 +1,29 @@
 package io.iotpipe.jobs.aggregates;
 
+import static io.iotpipe.event.EventFields.DEVICE_ID;
+import static io.iotpipe.event.EventFields.EVENT_ID;
+import static io.iotpipe.event.EventFields.EVENT_TIME;
+import static io.iotpipe.event.EventFields.KAFKA_OFFSET;
+import static io.iotpipe.event.EventFields.KAFKA_PARTITION;
+import static io.iotpipe.event.EventFields.KAFKA_TOPIC;
+import static io.iotpipe.event.EventFields.METRICS;
+import static io.iotpipe.event.EventFields.REASON;
+import static io.iotpipe.event.EventFields.TENANT_ID;
+import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.iotpipe.aggregate.AggregateTables;
 import io.iotpipe.aggregate.AggregationSpec;
-import io.iotpipe.aggregate.FleetWindowWriter;
 import io.iotpipe.aggregate.WindowAggregation;
+import io.iotpipe.aggregate.WindowServing;
 import io.iotpipe.cassandra.CassandraOptions;
 import io.iotpipe.cassandra.CassandraSchema;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
+import io.iotpipe.event.EventDedup;
 import io.iotpipe.event.EventParser;
 import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.jobs.Job;
@@ -20,18 +32,20 @@ import io.iotpipe.spark.SparkSessions;
 import io.iotpipe.spark.StreamingQueries;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.OutputMode;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Job {@code aggregates}: Kafka → parse and validate (the same code as ingest) → event-time
- * tumbling windows per device and metric, and per tenant and metric (fleet) → Cassandra serving
- * tables (as windows change) and Delta {@code aggregates} (once final); late events → Delta
- * {@code late_events}. See its README.
+ * Job {@code aggregates}: Kafka → parse, validate and deduplicate (the same code as every job) →
+ * event-time tumbling windows of every metric per device and per tenant (fleet) → Cassandra
+ * serving tables (as windows change) and Delta {@code aggregates} (once final); late events →
+ * Delta {@code late_events}. See its README.
  */
 public final class AggregatesJob implements Job {
   public static final String QUERY_NAME = "aggregates";
@@ -52,16 +66,31 @@ public final class AggregatesJob implements Job {
     return AggregatesOptions.keys();
   }
 
-  /** The pipeline: Kafka records → valid events → window output rows ({@link io.iotpipe.aggregate.WindowOutput}). */
-  public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, AggregationSpec spec) {
+  /**
+   * The pipeline: Kafka records → valid events (the parser of every job) → deduplicated (the
+   * deduplication of every job, {@link EventDedup}) → the windows a micro-batch changed and its
+   * late events ({@link WindowAggregation#stream}, update mode). Observed per batch: records,
+   * valid ones ({@code aggregates_input}), duplicates and late events ({@code aggregates_events}).
+   */
+  public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, EventDedup.Options dedup,
+      AggregationSpec spec) {
     Dataset<Row> parsed = EventParser.parse(kafkaRecords, limits)
         .observe("aggregates_input", count_if(EventParser.isValid()), count_if(lit(true)));
-    return WindowAggregation.stream(parsed.where(EventParser.isValid()), spec);
+    // Only what the windows need crosses the deduplication's shuffle.
+    Dataset<Row> valid = parsed.where(EventParser.isValid()).select(col(TENANT_ID), col(DEVICE_ID), col(EVENT_ID),
+        col(EVENT_TIME), col(METRICS), col(KAFKA_TOPIC), col(KAFKA_PARTITION), col(KAFKA_OFFSET), col(REASON));
+    Dataset<Row> marked = EventDedup.apply(valid, dedup, spec.allowedLateness());
+    Column duplicate = col(EventDedup.DUPLICATE);
+    Dataset<Row> events = marked
+        .observe("aggregates_events", count_if(duplicate), count_if(not(duplicate).and(WindowAggregation.isLate(spec))))
+        .where(not(duplicate));
+    return WindowAggregation.stream(events, spec);
   }
 
   static StreamingQuery start(Dataset<Row> kafkaRecords, AggregatesSink sink, AggregatesOptions o)
       throws TimeoutException {
-    return StreamingQueries.start(pipeline(kafkaRecords, o.limits(), o.spec()), QUERY_NAME, o.stream(), sink);
+    return StreamingQueries.start(pipeline(kafkaRecords, o.limits(), o.dedup(), o.spec()), QUERY_NAME, o.stream(),
+        sink, OutputMode.Update());
   }
 
   /** A started aggregates query and its accounting. */
@@ -79,7 +108,7 @@ public final class AggregatesJob implements Job {
     return startFromOptions(spark, o, AggregatesSink.NO_STEP);
   }
 
-  static Running startFromOptions(SparkSession spark, AggregatesOptions o, AggregatesSink.Step beforeFleetWrite)
+  static Running startFromOptions(SparkSession spark, AggregatesOptions o, AggregatesSink.Step beforeFinals)
       throws TimeoutException {
     CassandraOptions c = o.cassandra();
     try (CqlSession session = c.openSession()) {
@@ -91,17 +120,16 @@ public final class AggregatesJob implements Job {
     String root = o.storage().deltaRoot();
     AggregateTables.AGGREGATES.createIfMissing(spark, root);
     AggregateTables.LATE_EVENTS.createIfMissing(spark, root);
-    FleetWindowWriter fleet = new FleetWindowWriter(c.connector(), c.keyspace(), (int) o.fleetWindowsTtl().toSeconds());
+    WindowServing serving = new WindowServing(c.connector(), c.keyspace(), o.deviceWindowsTtl(), o.fleetWindowsTtl());
 
     AggregatesProgress progress = new AggregatesProgress(QUERY_NAME);
     spark.streams().addListener(progress);
-    AggregatesSink sink = new AggregatesSink(o.storage().table(AggregateTables.AGGREGATES),
-        o.storage().table(AggregateTables.LATE_EVENTS), c, o.deviceWindowsTtl(), o.spec().allowedLateness(), fleet,
-        progress, beforeFleetWrite);
+    AggregatesSink sink = new AggregatesSink(o.stream().checkpoint(), o.storage().table(AggregateTables.AGGREGATES),
+        o.storage().table(AggregateTables.LATE_EVENTS), o.spec(), serving, progress, beforeFinals);
     StreamingQuery query = start(KafkaSource.stream(spark, o.kafka(), o.stream()), sink, o);
     LOG.info("aggregates: reading {} (trigger {}), windows {} with allowed lateness {}, writing Cassandra {}.{{},{}} "
             + "and Delta {}, checkpoint {}", o.kafka().eventsTopic(), o.stream().trigger(), o.spec().windowSizes(),
-        o.spec().allowedLateness(), c.keyspace(), AggregateTables.DEVICE_WINDOWS, AggregateTables.FLEET_WINDOWS,
+        o.spec().allowedLateness(), c.keyspace(), WindowServing.DEVICE_TABLE, WindowServing.FLEET_TABLE,
         o.storage().table(AggregateTables.AGGREGATES), o.stream().checkpoint());
     return new Running(query, progress);
   }

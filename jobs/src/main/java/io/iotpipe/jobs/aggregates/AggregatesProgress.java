@@ -8,14 +8,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One line per micro-batch of the aggregates query, and totals. Checks that Spark itself dropped
- * no row as behind the watermark (every late event must reach late_events instead).
+ * One line per micro-batch of the aggregates query, and totals. The counts of records, valid
+ * events, duplicates and late events come from the pipeline's observations; it checks that Spark
+ * itself dropped no row as behind the watermark (every late event must reach late_events instead).
  */
 public final class AggregatesProgress extends BatchProgress<AggregatesSink.Counts> implements AggregatesSink.Listener {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger("io.iotpipe.jobs.aggregates");
 
   private final AtomicLong consumed = new AtomicLong();
+  private final AtomicLong valid = new AtomicLong();
   private final AtomicLong windowsClosed = new AtomicLong();
   private final AtomicLong fleetWindowsClosed = new AtomicLong();
   private final AtomicLong lateEvents = new AtomicLong();
@@ -38,24 +40,28 @@ public final class AggregatesProgress extends BatchProgress<AggregatesSink.Count
     long dropped = droppedByWatermark(p);
     consumed.addAndGet(p.numInputRows());
     droppedByWatermark.addAndGet(dropped);
-    if (c == null) {
-      if (p.numInputRows() > 0 || dropped > 0) {
-        LOG.info("aggregates batch {}: consumed {}, nothing to write", p.batchId(), p.numInputRows());
-      }
+    Row input = p.observedMetrics().get("aggregates_input");
+    Row events = p.observedMetrics().get("aggregates_events");
+    long batchValid = input == null ? 0 : input.getLong(0);
+    long batchDuplicates = events == null ? 0 : events.getLong(0);
+    long batchLate = events == null ? 0 : events.getLong(1);
+    valid.addAndGet(batchValid);
+    duplicates.addAndGet(batchDuplicates);
+    lateEvents.addAndGet(batchLate);
+    if (c != null) {
+      windowsClosed.addAndGet(c.windowsClosed());
+      fleetWindowsClosed.addAndGet(c.fleetWindowsClosed());
+      cassandraRows.addAndGet(c.cassandraRows());
+      deltaRows.addAndGet(c.deltaRows());
+    }
+    if (p.numInputRows() == 0 && dropped == 0 && (c == null || c.windowsClosed() == 0)) {
       return;
     }
-    windowsClosed.addAndGet(c.windowsClosed());
-    fleetWindowsClosed.addAndGet(c.fleetWindowsClosed());
-    lateEvents.addAndGet(c.lateEvents());
-    duplicates.addAndGet(c.duplicates());
-    cassandraRows.addAndGet(c.cassandraRows());
-    deltaRows.addAndGet(c.deltaRows());
-    Row observed = p.observedMetrics().get("aggregates_input");
-    String line = String.format("aggregates batch %d: consumed %,d (%s), windows updated %,d, closed %,d + fleet %,d, "
-            + "late events %,d, duplicates %,d, Cassandra rows %,d (%,d ms)", p.batchId(), p.numInputRows(),
-        observed == null ? "?" : String.format("%,d valid", observed.getLong(0)), c.windowsUpdated(),
-        c.windowsClosed(), c.fleetWindowsClosed(), c.lateEvents(), c.duplicates(), c.cassandraRows(),
-        p.batchDuration());
+    String line = String.format("aggregates batch %d: consumed %,d (%,d valid, %,d duplicates, %,d late), "
+            + "windows updated %,d, closed %,d + fleet %,d, Cassandra rows %,d, Delta rows %,d (%,d ms)", p.batchId(),
+        p.numInputRows(), batchValid, batchDuplicates, batchLate, c == null ? 0 : c.windowsUpdated(),
+        c == null ? 0 : c.windowsClosed(), c == null ? 0 : c.fleetWindowsClosed(), c == null ? 0 : c.cassandraRows(),
+        c == null ? 0 : c.deltaRows(), p.batchDuration());
     if (dropped == 0) {
       LOG.info(line);
     } else {
@@ -64,11 +70,11 @@ public final class AggregatesProgress extends BatchProgress<AggregatesSink.Count
   }
 
   public Totals totals() {
-    return new Totals(consumed.get(), windowsClosed.get(), fleetWindowsClosed.get(), lateEvents.get(),
+    return new Totals(consumed.get(), valid.get(), windowsClosed.get(), fleetWindowsClosed.get(), lateEvents.get(),
         duplicates.get(), cassandraRows.get(), deltaRows.get(), droppedByWatermark.get());
   }
 
   /** Sums over the batches this process ran. */
-  public record Totals(long consumed, long windowsClosed, long fleetWindowsClosed, long lateEvents, long duplicates,
-      long windowsWrittenCassandra, long windowsWrittenDelta, long droppedByWatermark) {}
+  public record Totals(long consumed, long valid, long windowsClosed, long fleetWindowsClosed, long lateEvents,
+      long duplicates, long windowsWrittenCassandra, long windowsWrittenDelta, long droppedByWatermark) {}
 }

@@ -1,42 +1,71 @@
 package io.iotpipe.jobs.aggregates;
 
+import static io.iotpipe.aggregate.WindowAggregation.DEVICE_LEVEL;
+import static io.iotpipe.aggregate.WindowAggregation.FLEET_LEVEL;
+import static io.iotpipe.aggregate.WindowAggregation.KEY;
+import static io.iotpipe.aggregate.WindowAggregation.LATE_EVENT_ID;
+import static io.iotpipe.aggregate.WindowAggregation.LEVEL;
+import static io.iotpipe.aggregate.WindowAggregation.WINDOW_END;
+import static io.iotpipe.aggregate.WindowAggregation.WINDOW_SIZE_S;
+import static io.iotpipe.aggregate.WindowAggregation.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count_distinct;
 import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.unix_millis;
 import static org.apache.spark.sql.functions.when;
 
 import io.iotpipe.aggregate.AggregateTables;
-import io.iotpipe.aggregate.FleetRollup;
-import io.iotpipe.aggregate.FleetWindowWriter;
+import io.iotpipe.aggregate.AggregationSpec;
 import io.iotpipe.aggregate.WindowAggregation;
-import io.iotpipe.aggregate.WindowOutput;
-import io.iotpipe.cassandra.CassandraOptions;
+import io.iotpipe.aggregate.WindowLog;
+import io.iotpipe.aggregate.WindowServing;
 import io.iotpipe.delta.DeltaAppend;
+import io.iotpipe.spark.StreamingQueries;
+import java.sql.Date;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * Writes one micro-batch of window output to both sinks, each exactly once:
+ * Writes one micro-batch of the window aggregation ({@link WindowAggregation#stream}, update
+ * mode: the windows the batch changed, and its late events), each write exactly once:
  *
  * <ol>
- *   <li>Cassandra {@code device_windows}: every window that changed, upserted (the same key gets
- *       the same values when a batch is replayed);
- *   <li>Delta {@code aggregates}: windows that closed in this batch, device and fleet level, and
- *       Delta {@code late_events}: the batch's late events, both with Delta's idempotent appends;
- *   <li>Cassandra {@code fleet_windows}: see {@link FleetWindowWriter}.
+ *   <li>Cassandra {@code device_window_metrics} / {@code fleet_window_metrics}: every changed
+ *       window, one row per window with all its metrics (first, so that it is served soonest);
+ *   <li>the query's {@link WindowLog}: the same windows, tagged with the batch id;
+ *   <li>Delta {@code late_events}: the batch's late events;
+ *   <li>when the batch's watermark passes window ends: the final state of each window that
+ *       closed, read back from the log (the last state it had), with the longer windows merged
+ *       from the smallest, to Delta {@code aggregates} and to Cassandra with {@code final = true};
+ *       and the open longer windows touched, merged from their final smallest windows so far, to
+ *       Cassandra.
  * </ol>
+ *
+ * <p>Every write is idempotent (Cassandra upserts, Delta appends with the query id and batch id,
+ * the log's folder per batch), and the finals of batch N are computed only from what earlier
+ * batches logged and finalized: a replayed batch writes the same again.
  */
 final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
   private static final long serialVersionUID = 1L;
 
   /** What a batch wrote, for the progress log and the demo's summary. */
-  record Counts(long windowsUpdated, long windowsClosed, long fleetWindowsClosed, long lateEvents, long duplicates,
-      long cassandraRows, long deltaRows) {}
+  record Counts(long windowsUpdated, long windowsClosed, long fleetWindowsClosed, long cassandraRows,
+      long deltaRows) {}
 
   /** Receives each batch's counts. */
   interface Listener extends java.io.Serializable {
@@ -49,98 +78,118 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
     void run(long batchId) throws Exception;
   }
 
+  static final Step NO_STEP = batchId -> {};
+
+  private final String checkpoint;
   private final String aggregatesPath;
   private final String lateEventsPath;
-  private final CassandraOptions cassandra;
-  private final Duration deviceTtl;
-  private final long allowedLatenessMicros;
-  private final FleetWindowWriter fleet;
+  private final WindowLog log;
+  private final AggregationSpec spec;
+  private final WindowServing serving;
   private final Listener listener;
-  private final Step beforeFleetWrite;
+  private final Step beforeFinals;
 
-  AggregatesSink(String aggregatesPath, String lateEventsPath, CassandraOptions cassandra, Duration deviceTtl,
-      Duration allowedLateness, FleetWindowWriter fleet, Listener listener, Step beforeFleetWrite) {
+  AggregatesSink(String checkpoint, String aggregatesPath, String lateEventsPath, AggregationSpec spec,
+      WindowServing serving, Listener listener, Step beforeFinals) {
+    this.checkpoint = checkpoint;
     this.aggregatesPath = aggregatesPath;
     this.lateEventsPath = lateEventsPath;
-    this.cassandra = cassandra;
-    this.deviceTtl = deviceTtl;
-    this.allowedLatenessMicros = allowedLateness.toNanos() / 1000;
-    this.fleet = fleet;
+    this.log = new WindowLog(checkpoint);
+    this.spec = spec;
+    this.serving = serving;
     this.listener = listener;
-    this.beforeFleetWrite = beforeFleetWrite;
+    this.beforeFinals = beforeFinals;
   }
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
-    String queryId = batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
+    SparkSession spark = batch.sparkSession();
+    String queryId = spark.sparkContext().getLocalProperty("sql.streaming.queryId");
     String appId = "iotpipe-aggregates-" + queryId;
-    // Computed once: the window state advances once per batch, and four writes read the result.
-    Dataset<Row> out = WindowAggregation.readable(batch).persist(StorageLevel.MEMORY_AND_DISK());
+    long watermark = StreamingQueries.batchWatermarkMs(spark, checkpoint, batchId);
+    long previous = StreamingQueries.batchWatermarkMs(spark, checkpoint, batchId - 1);
+    // Computed once: the aggregation's state advances once per batch, and three writes read it.
+    Dataset<Row> out = batch.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Row c = out.agg(
-          count_if(col("kind").equalTo(WindowOutput.UPDATE)),
-          count_if(col("kind").equalTo(WindowOutput.FINAL)),
-          count_if(col("kind").equalTo(WindowOutput.LATE)),
-          count_distinct(when(col("kind").equalTo(WindowOutput.LATE), col("event_id"))),
-          count_if(col("kind").equalTo(WindowOutput.DUPLICATE)),
-          max(when(col("kind").equalTo(WindowOutput.UPDATE), col("last_us")))).first();
-      long updated = c.getLong(0);
-      long closed = c.getLong(1);
-      long lateRows = c.getLong(2);
-      long lateEvents = c.getLong(3);
-      long duplicates = c.getLong(4);
-
-      long cassandraRows = 0;
-      if (updated + closed > 0) {
-        Dataset<Row> serving = out;
-        if (!c.isNullAt(5)) {
-          // The next watermark is at least this batch's latest event time minus the allowed
-          // lateness, so the next micro-batch closes every window that ends before that, and its
-          // final row replaces the provisional one. Not writing those provisional rows saves
-          // Cassandra a large share of its writes while a job catches up (when most windows a
-          // batch touches are behind its latest events), and almost nothing is lost while it is
-          // live: such windows are at least the allowed lateness old.
-          long closedNext = c.getLong(5) - allowedLatenessMicros;
-          serving = out.where(col("kind").notEqual(WindowOutput.UPDATE)
-              .or(col("window_start_us").plus(col("window_size_s").multiply(1_000_000L)).gt(closedNext)));
-        }
-        // Counted while writing (an observation), not by another Spark job over the batch.
-        Observation written = new Observation("device_windows_rows_" + queryId.replace('-', '_') + "_" + batchId);
-        AggregateTables.writeDeviceWindows(
-            serving.observe(written, count_if(col("kind").isin(WindowOutput.UPDATE, WindowOutput.FINAL)).as("rows")),
-            cassandra, deviceTtl);
-        cassandraRows += (Long) written.getAsJava().get("rows");
+      Observation seen = new Observation("aggregates_out_" + queryId.replace('-', '_') + "_" + batchId);
+      long cassandraRows = serving.write(AggregateTables.windows(out.observe(seen,
+              count_if(col(LATE_EVENT_ID).isNull()).as("windows"), count_if(col(LATE_EVENT_ID).isNotNull()).as("late"),
+              min(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END)))).as("min_end"),
+              max(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END)))).as("max_end")))
+          .withColumn(WindowServing.FINAL, lit(false)));
+      Map<String, Object> counts = seen.getAsJava();
+      long updated = (Long) counts.get("windows");
+      if (updated > 0) {
+        log.write(AggregateTables.windows(out), batchId, (Long) counts.get("min_end"), (Long) counts.get("max_end"));
       }
-
-      long fleetClosed = 0;
-      long deltaRows = 0;
-      Dataset<Row> fleetFinals = null;
-      if (closed > 0) {
-        fleetFinals = FleetRollup.merge(out.where(col("kind").equalTo(WindowOutput.FINAL)))
-            .persist(StorageLevel.MEMORY_AND_DISK());
-        fleetClosed = fleetFinals.count();
-        DeltaAppend.once(AggregateTables.deviceFinals(out).unionByName(AggregateTables.fleetFinals(fleetFinals)),
-            aggregatesPath, appId, batchId);
-        deltaRows += closed + fleetClosed;
-      }
-      if (lateRows > 0) {
+      if ((Long) counts.get("late") > 0) {
         DeltaAppend.once(AggregateTables.lateEvents(out), lateEventsPath, appId, batchId);
       }
-
-      beforeFleetWrite.run(batchId);
-      if (updated > 0) {
-        fleet.applyDeltas(FleetRollup.merge(out.where(col("kind").equalTo(WindowOutput.UPDATE))), queryId, batchId);
+      beforeFinals.run(batchId);
+      long closed = 0;
+      long fleetClosed = 0;
+      long deltaRows = 0;
+      if (log.hasWindowsEnding(spark, previous, watermark, batchId)) {
+        Dataset<Row> finals = finals(spark, previous, watermark, batchId).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+          DeltaAppend.once(AggregateTables.finals(finals.where(col(WindowServing.FINAL))), aggregatesPath, appId,
+              batchId);
+          // Counted on the Cassandra write: a replayed batch's Delta append is skipped, not run.
+          Observation counted = new Observation("aggregates_finals_" + queryId.replace('-', '_') + "_" + batchId);
+          cassandraRows += serving.write(finals.observe(counted,
+              count_if(col(WindowServing.FINAL).and(col(LEVEL).equalTo(DEVICE_LEVEL))).as("device"),
+              count_if(col(WindowServing.FINAL).and(col(LEVEL).equalTo(FLEET_LEVEL))).as("fleet"),
+              count_if(col(WindowServing.FINAL)).as("all")));
+          Map<String, Object> c = counted.getAsJava();
+          closed = (Long) c.get("device");
+          fleetClosed = (Long) c.get("fleet");
+          deltaRows = (Long) c.get("all");
+        } finally {
+          finals.unpersist();
+        }
       }
-      if (fleetFinals != null) {
-        fleet.writeFinals(fleetFinals);
-        cassandraRows += fleetClosed;
-        fleetFinals.unpersist();
-      }
-      listener.batch(batchId, new Counts(updated, closed, fleetClosed, lateEvents, duplicates, cassandraRows, deltaRows));
+      log.forget(spark, previous, batchId);
+      listener.batch(batchId, new Counts(updated, closed, fleetClosed, cassandraRows, deltaRows));
     } finally {
       out.unpersist();
     }
   }
 
-  static final Step NO_STEP = batchId -> {};
+  /**
+   * The windows the watermark closed in this batch, those whose smallest windows end in
+   * (previous, watermark]: the smallest from their last logged state, and every longer window
+   * that holds one of them merged from its final smallest windows so far, final if it ended too
+   * (column {@link WindowServing#FINAL}), with the device counts of fleet windows.
+   */
+  private Dataset<Row> finals(SparkSession spark, long previous, long watermark, long batchId) {
+    Timestamp from = new Timestamp(previous);
+    Timestamp to = new Timestamp(watermark);
+    Dataset<Row> closedNow = log.lastStates(spark, previous, watermark, batchId);
+    Dataset<Row> all = closedNow;
+    for (Duration size : spec.coarser()) {
+      // The smallest final windows of the longer windows that hold the ones closing now: those
+      // closed before (in Delta, ended by the previous watermark) and those closing now.
+      Dataset<Row> earlier = spark.read().format("delta").load(aggregatesPath)
+          .where(col(WINDOW_SIZE_S).equalTo(spec.finest().toSeconds()))
+          .where(col("window_date").between(lit(date(previous - size.toMillis())), lit(date(watermark))))
+          .where(col(WINDOW_END).leq(lit(from)))
+          .where(col(WINDOW_END).gt(lit(new Timestamp(Math.floorDiv(previous, size.toMillis()) * size.toMillis()))))
+          .select(WindowAggregation.windowColumns());
+      Dataset<Row> touched = closedNow.select(WindowAggregation.start(col(WINDOW_START), size).as("_hold")).distinct();
+      Dataset<Row> parts = earlier.unionByName(closedNow)
+          .join(touched, WindowAggregation.start(col(WINDOW_START), size).equalTo(col("_hold")), "left_semi");
+      all = all.unionByName(WindowAggregation.coarser(parts, size));
+    }
+    return WindowAggregation.withDevices(all).withColumn(WindowServing.FINAL, col(WINDOW_END).leq(lit(to)));
+  }
+
+  private static Date date(long epochMs) {
+    return Date.valueOf(Instant.ofEpochMilli(epochMs).atZone(ZoneOffset.UTC).toLocalDate());
+  }
+
+  private static Column[] concat(Column[] a, Column[] b) {
+    Column[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
 }

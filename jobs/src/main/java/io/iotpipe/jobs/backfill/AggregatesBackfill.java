@@ -3,22 +3,13 @@ package io.iotpipe.jobs.backfill;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import com.datastax.spark.connector.cql.CassandraConnector;
 import io.iotpipe.aggregate.AggregateTables;
-import io.iotpipe.aggregate.FleetRollup;
-import io.iotpipe.aggregate.FleetWindowWriter;
 import io.iotpipe.aggregate.WindowAggregation;
-import io.iotpipe.aggregate.WindowOutput;
+import io.iotpipe.aggregate.WindowServing;
 import io.iotpipe.cassandra.CassandraOptions;
-import io.iotpipe.cassandra.InFlightWrites;
 import io.iotpipe.event.EventFields;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Optional;
-import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,20 +17,15 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Recomputes the final windows of a day (device and fleet level) with the streaming job's own
- * window function over all of the day's events (late and corrected ones included), replaces the
- * day in Delta {@code aggregates}, upserts the Cassandra serving tables and deletes there the
+ * window computation over all of the day's events (late and corrected ones included), replaces
+ * the day in Delta {@code aggregates}, upserts the Cassandra serving tables and deletes there the
  * windows that no longer exist (an event moved or removed).
  */
 final class AggregatesBackfill implements BackfillOutput {
   private final SparkSession spark;
   private final BackfillOptions o;
   private final String path;
-  /**
-   * Of the day being planned: the window output, its final windows merged per fleet (for Delta
-   * and for Cassandra, computed once), and the stored windows that are gone.
-   */
-  private Dataset<Row> output;
-  private Dataset<Row> fleet;
+  /** Of the day being planned: the stored windows that are gone. */
   private Dataset<Row> vanished;
 
   AggregatesBackfill(SparkSession spark, BackfillOptions o) {
@@ -66,10 +52,7 @@ final class AggregatesBackfill implements BackfillOutput {
 
   @Override
   public Plan plan(Dataset<Row> inputEvents, LocalDate day, Optional<String> tenant) {
-    output = WindowAggregation.batch(inputEvents, o.aggregates().spec()).cache();
-    fleet = FleetRollup.merge(output.where(col("kind").equalTo(WindowOutput.FINAL))).cache();
-    Dataset<Row> fresh = AggregateTables.deviceFinals(WindowAggregation.readable(output))
-        .unionByName(AggregateTables.fleetFinals(fleet)).cache();
+    Dataset<Row> fresh = AggregateTables.finals(WindowAggregation.batch(inputEvents, o.aggregates().spec())).cache();
     Dataset<Row> stored = AggregateTables.AGGREGATES.readOrEmpty(spark, o.storage().deltaRoot())
         .where(scope(day, tenant));
     long rows = fresh.count();
@@ -87,47 +70,16 @@ final class AggregatesBackfill implements BackfillOutput {
           .option("replaceWhere", scopeSql(plan.day(), plan.tenant())).save(path);
     }
     CassandraOptions c = o.cassandra();
-    // Windows already past their serving TTL are not brought back.
-    Instant expired = Instant.now().minus(o.aggregates().deviceWindowsTtl());
-    AggregateTables.writeDeviceWindows(WindowAggregation.readable(output)
-        .where(col("window_end").gt(lit(Timestamp.from(expired)))), c, o.aggregates().deviceWindowsTtl());
-    long fleetExpiredUs = Instant.now().minus(o.aggregates().fleetWindowsTtl()).toEpochMilli() * 1000L;
-    new FleetWindowWriter(c.connector(), c.keyspace(), (int) o.aggregates().fleetWindowsTtl().toSeconds())
-        .writeFinals(fleet.where(col("window_start_us").plus(col("window_size_s").multiply(1_000_000L)).gt(fleetExpiredUs)));
-    deleteServing(vanished, c.connector(), c.keyspace());
+    WindowServing serving = new WindowServing(c.connector(), c.keyspace(), o.aggregates().deviceWindowsTtl(),
+        o.aggregates().fleetWindowsTtl());
+    serving.write(plan.fresh().withColumn(WindowServing.FINAL, lit(true)));
+    serving.delete(vanished);
     return plan.differs() ? plan.rows() : 0;
   }
 
   @Override
   public void release(Plan plan) {
-    output.unpersist();
-    fleet.unpersist();
     plan.fresh().unpersist();
-  }
-
-  /** Deletes windows from device_windows and fleet_windows (each key once, so in any order). */
-  private static void deleteServing(Dataset<Row> keys, CassandraConnector connector, String keyspace) {
-    keys.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
-      try (CqlSession s = connector.openSession();
-           InFlightWrites deletes = new InFlightWrites(s, InFlightWrites.PER_TASK)) {
-        PreparedStatement device = s.prepare("DELETE FROM " + keyspace + "." + AggregateTables.DEVICE_WINDOWS
-            + " WHERE tenant_id = ? AND device_id = ? AND metric = ? AND window_size = ? AND bucket = ?"
-            + " AND window_start = ?");
-        PreparedStatement fleet = s.prepare("DELETE FROM " + keyspace + "." + AggregateTables.FLEET_WINDOWS
-            + " WHERE tenant_id = ? AND window_size = ? AND bucket = ? AND window_start = ? AND metric = ?");
-        while (rows.hasNext()) {
-          Row r = rows.next();
-          long size = r.getLong(4);
-          Instant start = r.getTimestamp(5).toInstant();
-          Instant bucket = AggregateTables.bucket(start, size);
-          if (AggregateTables.DEVICE_LEVEL.equals(r.getString(0))) {
-            deletes.send(device.bind(r.getString(1), r.getString(2), r.getString(3), (int) size, bucket, start));
-          } else {
-            deletes.send(fleet.bind(r.getString(1), (int) size, bucket, start, r.getString(3)));
-          }
-        }
-      }
-    });
   }
 
   private static Column scope(LocalDate day, Optional<String> tenant) {

@@ -8,6 +8,7 @@ import io.iotpipe.kafka.KafkaOptions;
 import io.iotpipe.kafka.KafkaSource;
 import io.iotpipe.spark.SparkSessions;
 import io.iotpipe.spark.StreamOptions;
+import io.iotpipe.spark.StreamingQueries;
 import io.iotpipe.spark.StreamTrigger;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,15 +40,12 @@ public final class BenchChild {
     }
     Settings settings = Settings.load(Path.of("conf"), "local", options);
     SparkSession spark = SparkSessions.getOrCreate("iotpipe-bench-count", settings.withPrefix("spark."));
+    // The jobs' own stream options and start (state store, checkpoint file manager, trigger).
     StreamOptions stream = new StreamOptions(options.get("checkpoint"), StreamTrigger.AVAILABLE_NOW, "earliest",
-        Optional.of(Long.parseLong(options.get("max-offsets-per-trigger"))), StreamOptions.StateStore.HDFS);
+        Optional.of(Long.parseLong(options.get("max-offsets-per-trigger"))), StreamOptions.StateStore.ROCKSDB);
     Dataset<Row> records = KafkaSource.stream(spark, KafkaOptions.from(settings), stream);
-    StreamingQuery query = records.select(col("value")).writeStream()
-        .queryName("count")
-        .option("checkpointLocation", stream.checkpoint())
-        .trigger(stream.trigger().toSpark())
-        .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> batch.count())
-        .start();
+    StreamingQuery query = StreamingQueries.start(records.select(col("value")), "count", stream,
+        (VoidFunction2<Dataset<Row>, Long>) (batch, id) -> batch.count());
     query.awaitTermination();
     return 0;
   }

@@ -122,7 +122,7 @@ public final class BenchJob implements Job {
     LOG.info("bench: raw consumer: {} records in {} s = {} events/s", raw.records(), round(raw.seconds()),
         round(rawEps));
 
-    // The serving store's ceiling: device_windows rows per second into Cassandra, best of two.
+    // The serving store's ceiling: device_window_metrics rows per second into Cassandra, best of two.
     CassandraOptions benchCassandra = CassandraOptions.from(settings.overlay(Map.of("cassandra.keyspace", keyspace),
         "bench"));
     CassandraWriteRate.Pass cassandra;
@@ -134,7 +134,7 @@ public final class BenchJob implements Job {
     }
     report.put("cassandra_write", Map.of("rows", cassandra.rows(), "seconds", round(cassandra.seconds()),
         "rows_per_s", round(cassandra.rowsPerSecond())));
-    LOG.info("bench: Cassandra: {} device_windows rows in {} s = {} rows/s", cassandra.rows(),
+    LOG.info("bench: Cassandra: {} device_window_metrics rows in {} s = {} rows/s", cassandra.rows(),
         round(cassandra.seconds()), round(cassandra.rowsPerSecond()));
 
     // 3. The engine's floor, then 4. each job, over the same topic with available-now.
@@ -144,10 +144,12 @@ public final class BenchJob implements Job {
         "max-offsets-per-trigger=" + o.maxBatch(), "spark.sql.streaming.streamingQueryListeners="
             + BenchQueryListener.class.getName()));
     o.sparkConf().forEach((k, v) -> countArgs.add(k + "=" + v));
-    runs.put("spark-count", availableNow("spark-count", countArgs, records, rawEps, out, o));
+    Map<String, Object> floor = availableNow("spark-count", countArgs, records, rawEps, 0, out, o);
+    runs.put("spark-count", floor);
+    double floorEps = ((Number) floor.get("eps")).doubleValue();
     for (String job : o.jobs()) {
       runs.put(job, availableNow(job, jobArgs(o, settings, job, topic, keyspace, work.resolve(job),
-          "available-now", o.maxBatch(), Map.of()), records, rawEps, out, o));
+          "available-now", o.maxBatch(), Map.of()), records, rawEps, floorEps, out, o));
     }
     report.put("runs", runs);
 
@@ -223,9 +225,12 @@ public final class BenchJob implements Job {
     return args;
   }
 
-  /** Runs one JVM over the preloaded topic until it ends, and returns its figures. */
+  /**
+   * Runs one JVM over the preloaded topic until it ends, and returns its figures, with its rate as
+   * a ratio to the raw consumer's and to the floor's ({@code floorEps}; 0 for the floor itself).
+   */
   private static Map<String, Object> availableNow(String name, List<String> args, long records, double rawEps,
-      Path out, BenchOptions o) throws IOException, InterruptedException {
+      double floorEps, Path out, BenchOptions o) throws IOException, InterruptedException {
     LOG.info("bench: {}: available-now over {} records (log: {})", name, records,
         out.resolve("logs").resolve(name + ".log"));
     ProgressLog progress = new ProgressLog(LOG, "bench: " + name + ": records read", records, Duration.ofSeconds(10));
@@ -251,6 +256,9 @@ public final class BenchJob implements Job {
     r.put("eps", round(m.sustainedEps()));
     r.put("all_in_eps", round(m.allInEps()));
     r.put("ratio_to_raw", Math.round(m.sustainedEps() / rawEps * 10_000) / 10_000.0);
+    if (floorEps > 0) {
+      r.put("ratio_to_floor", Math.round(m.sustainedEps() / floorEps * 1000) / 1000.0);
+    }
     r.put("records", m.totalRows());
     r.put("batches", m.withRows().size());
     r.put("batch_p50_ms", m.batchDurationPercentile(50));
@@ -258,9 +266,10 @@ public final class BenchJob implements Job {
     r.put("peak_heap_mb", round(m.peakHeap() / MB));
     r.put("peak_rss_mb", round(m.peakRss() / MB));
     r.put("state_rows_end", m.batches().isEmpty() ? 0 : m.batches().get(m.batches().size() - 1).stateRows());
-    LOG.info("bench: {}: {} events/s sustained ({} all in, {}x the raw rate), batches p50 {} ms p99 {} ms, "
-            + "peak heap {} MB, peak RSS {} MB", name, r.get("eps"), r.get("all_in_eps"), r.get("ratio_to_raw"),
-        r.get("batch_p50_ms"), r.get("batch_p99_ms"), r.get("peak_heap_mb"), r.get("peak_rss_mb"));
+    LOG.info("bench: {}: {} events/s sustained ({} all in, {}x the raw rate, {}x the floor), batches p50 {} ms "
+            + "p99 {} ms, peak heap {} MB, peak RSS {} MB", name, r.get("eps"), r.get("all_in_eps"),
+        r.get("ratio_to_raw"), r.getOrDefault("ratio_to_floor", 1.0), r.get("batch_p50_ms"), r.get("batch_p99_ms"),
+        r.get("peak_heap_mb"), r.get("peak_rss_mb"));
     return r;
   }
 
@@ -424,6 +433,7 @@ public final class BenchJob implements Job {
       if (!name.equals("spark-count")) {
         s.put(name + "_eps", ((Map<String, Object>) r).get("eps"));
         s.put(name + "_ratio_to_raw", ((Map<String, Object>) r).get("ratio_to_raw"));
+        s.put(name + "_floor_ratio", ((Map<String, Object>) r).get("ratio_to_floor"));
       }
     });
     // p99_latency_ms and kept_up: of aggregates (else the first latency job), by input rate;
@@ -468,7 +478,7 @@ public final class BenchJob implements Job {
     }));
     Map<String, Object> machine = (Map<String, Object>) report.get("machine");
     String subtitle = String.format("iotpipe bench %s on %s cores (%s), %s; topic of %,d records, %s partitions; "
-            + "Cassandra takes %,.0f device_windows rows/s", report.get("started"), machine.get("cores"),
+            + "Cassandra takes %,.0f device_window_metrics rows/s", report.get("started"), machine.get("cores"),
         machine.get("cpu"), machine.get("memory"), ((Map<String, Object>) report.get("preload")).get("records"),
         ((Map<String, Object>) report.get("preload")).get("partitions"),
         ((Number) ((Map<String, Object>) report.get("cassandra_write")).get("rows_per_s")).doubleValue());

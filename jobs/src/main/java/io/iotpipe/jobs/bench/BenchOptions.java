@@ -37,7 +37,7 @@ public record BenchOptions(
   static final Set<String> SERVING_JOBS = Set.of("aggregates", "features", "device-health");
 
   static final String NS = "bench.";
-  public static final OptionKey<Long> EVENTS = OptionKey.longInt(NS + "events", 500_000L, 1_000, Long.MAX_VALUE,
+  public static final OptionKey<Long> EVENTS = OptionKey.longInt(NS + "events", 1_000_000L, 1_000, Long.MAX_VALUE,
       "simulated events to preload into the benchmark topic (about; the simulator's mix of duplicates and "
           + "malformed records included)");
   public static final OptionKey<Integer> PARTITIONS = OptionKey.integer(NS + "partitions", 4, 1, 1_000,

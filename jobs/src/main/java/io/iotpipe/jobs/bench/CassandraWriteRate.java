@@ -2,15 +2,20 @@ package io.iotpipe.jobs.bench;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.data.UdtValue;
+import com.datastax.oss.driver.api.core.type.UserDefinedType;
 import io.iotpipe.aggregate.AggregateTables;
+import io.iotpipe.aggregate.WindowServing;
 import io.iotpipe.cassandra.InFlightWrites;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * The other ceiling: how many {@code device_windows} rows per second the Cassandra node takes from
- * one client with as many writes in flight as a task of the jobs ({@link InFlightWrites#PER_TASK}).
- * Every event the aggregates job reads changes at least one such row (one per metric and window
- * size, per micro-batch), so this bounds its throughput.
+ * The other ceiling: how many {@code device_window_metrics} rows per second the Cassandra node
+ * takes from one client with as many writes in flight as a task of the jobs
+ * ({@link InFlightWrites#PER_TASK}). The aggregates job writes one such row (every metric of a
+ * window) per device, window and micro-batch that changed it, so this bounds its throughput.
  */
 final class CassandraWriteRate {
   /** One pass: rows and seconds. */
@@ -22,21 +27,26 @@ final class CassandraWriteRate {
 
   private CassandraWriteRate() {}
 
-  /** Writes {@code rows} full rows (every column, with a TTL, as the job writes them) of a tenant of its own. */
+  /** Writes {@code rows} full rows (4 metrics, with a TTL, as the job writes them) of a tenant of its own. */
   static Pass measure(CqlSession session, String keyspace, int rows) {
-    PreparedStatement insert = session.prepare("INSERT INTO " + keyspace + "." + AggregateTables.DEVICE_WINDOWS
-        + " (tenant_id, device_id, metric, window_size, bucket, window_start, window_end, count, sum, min, max,"
-        + " mean, stddev, first_time, first_value, last_time, last_value, p50, p95, p99, final, updated_at)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL 86400");
+    PreparedStatement insert = session.prepare("INSERT INTO " + keyspace + "." + WindowServing.DEVICE_TABLE
+        + " (tenant_id, device_id, window_size, bucket, window_start, window_end, metrics, final, updated_at)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL 86400");
+    UserDefinedType type = session.getMetadata().getKeyspace(keyspace)
+        .flatMap(k -> k.getUserDefinedType("window_stats")).orElseThrow();
     Instant base = Instant.ofEpochSecond(Instant.now().getEpochSecond() / 60 * 60);
     long start = System.nanoTime();
     try (InFlightWrites writes = new InFlightWrites(session, InFlightWrites.PER_TASK)) {
       for (int i = 0; i < rows; i++) {
-        // 10,000 devices x 4 metrics, consecutive windows: the shape of the job's writes.
-        Instant window = base.plusSeconds(60L * (i / 40_000));
-        writes.send(insert.bind("tenant-ceiling", "dev-" + (i % 10_000), "metric-" + (i / 10_000 % 4), 60,
-            AggregateTables.bucket(window, 60), window, window.plusSeconds(60), (long) i, 1.0, 0.5, 1.5, 1.0, 0.1,
-            window, 1.0, window.plusSeconds(59), 1.0, 1.0, 1.4, 1.5, false, Instant.now()));
+        // 10,000 devices, consecutive windows: the shape of the job's writes.
+        Instant window = base.plusSeconds(60L * (i / 10_000));
+        Map<String, UdtValue> metrics = new HashMap<>();
+        for (int m = 0; m < 4; m++) {
+          metrics.put("metric-" + m, type.newValue((long) i, 1.0, 0.5, 1.5, 1.0, 0.1, window, 1.0,
+              window.plusSeconds(59), 1.0, 1.0, 1.4, 1.5, null));
+        }
+        writes.send(insert.bind("tenant-ceiling", "dev-" + (i % 10_000), 60, AggregateTables.bucket(window, 60),
+            window, window.plusSeconds(60), metrics, false, Instant.now()));
       }
     }
     return new Pass(rows, (System.nanoTime() - start) / 1e9);

@@ -3,7 +3,9 @@ package io.iotpipe.jobs.bench;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.data.UdtValue;
 import io.iotpipe.aggregate.AggregateTables;
+import io.iotpipe.aggregate.WindowServing;
 import io.iotpipe.event.EventJson;
 import io.iotpipe.event.TelemetryEvent;
 import io.iotpipe.features.FeatureStore;
@@ -73,9 +75,8 @@ final class LatencyProbe implements AutoCloseable {
     this.topic = topic;
     this.session = session;
     this.read = session.prepare(switch (job) {
-      case "aggregates" -> "SELECT last_time FROM " + keyspace + "." + AggregateTables.DEVICE_WINDOWS
-          + " WHERE tenant_id = ? AND device_id = ? AND metric = ? AND window_size = ? AND bucket = ?"
-          + " AND window_start = ?";
+      case "aggregates" -> "SELECT metrics FROM " + keyspace + "." + WindowServing.DEVICE_TABLE
+          + " WHERE tenant_id = ? AND device_id = ? AND window_size = ? AND bucket = ? AND window_start = ?";
       case "features" -> "SELECT feature_time FROM " + keyspace + "." + FeatureStore.ONLINE_TABLE
           + " WHERE tenant_id = ? AND device_id = ?";
       case "device-health" -> "SELECT raised_at, cleared_at FROM " + keyspace + "." + HealthStore.ALARMS
@@ -190,15 +191,15 @@ final class LatencyProbe implements AutoCloseable {
    */
   private long visibleUpTo(long oldestMs) {
     try {
-      Row r = switch (job) {
-        case "aggregates" -> {
-          Instant window = Instant.ofEpochSecond(oldestMs / 1000 / WINDOW_SECONDS * WINDOW_SECONDS);
-          yield session.execute(read.bind(TENANT, device, METRIC, (int) WINDOW_SECONDS,
-              AggregateTables.bucket(window, WINDOW_SECONDS), window)).one();
-        }
-        case "features" -> session.execute(read.bind(TENANT, device)).one();
-        default -> session.execute(read.bind(TENANT, device, HEALTH_RULE)).one();
-      };
+      if (job.equals("aggregates")) { // last_time of the probe metric in its window's row
+        Instant window = Instant.ofEpochSecond(oldestMs / 1000 / WINDOW_SECONDS * WINDOW_SECONDS);
+        Row w = session.execute(read.bind(TENANT, device, (int) WINDOW_SECONDS,
+            AggregateTables.bucket(window, WINDOW_SECONDS), window)).one();
+        UdtValue stats = w == null ? null : w.getMap(0, String.class, UdtValue.class).get(METRIC);
+        return stats == null || stats.isNull("last_time") ? -1 : stats.getInstant("last_time").toEpochMilli();
+      }
+      Row r = job.equals("features") ? session.execute(read.bind(TENANT, device)).one()
+          : session.execute(read.bind(TENANT, device, HEALTH_RULE)).one();
       if (r == null) {
         return -1;
       }

@@ -8,6 +8,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.iotpipe.aggregate.AggregateTables;
 import io.iotpipe.aggregate.WindowReader;
+import io.iotpipe.aggregate.WindowServing;
 import io.iotpipe.cassandra.CassandraOptions;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
@@ -210,7 +211,7 @@ public final class DemoJob implements Job {
       List<WindowReader.ServedWindow> latest = new WindowReader(session, c.keyspace())
           .latestDeviceWindows(tenant, device, "temperature", 60, 5, Instant.now(), 2);
       LOG.info("demo: latest 1-minute windows of {}/{} temperature, read back from Cassandra {}.{}:",
-          tenant, device, c.keyspace(), AggregateTables.DEVICE_WINDOWS);
+          tenant, device, c.keyspace(), WindowServing.DEVICE_TABLE);
       for (WindowReader.ServedWindow w : latest) {
         LOG.info(String.format("demo:   %s  n=%d  mean=%.2f  min=%.2f  max=%.2f  p95=%.2f  %s", w.windowStart(),
             w.count(), w.mean(), w.min(), w.max(), w.p95(), w.isFinal() ? "final" : "open"));
@@ -222,7 +223,7 @@ public final class DemoJob implements Job {
     s.put("windows_written_delta", totals.windowsWrittenDelta());
     s.put("late_events", totals.lateEvents());
     s.put("cassandra_keyspace", c.keyspace());
-    s.put("cassandra_tables", List.of(AggregateTables.DEVICE_WINDOWS, AggregateTables.FLEET_WINDOWS));
+    s.put("cassandra_tables", List.of(WindowServing.DEVICE_TABLE, WindowServing.FLEET_TABLE));
   }
 
   @SuppressWarnings("unchecked")

@@ -1,16 +1,12 @@
 package io.iotpipe.jobs.ingest;
 
-import static io.iotpipe.event.EventFields.EVENT_ID;
 import static io.iotpipe.event.EventFields.INGEST_TIME;
 import static io.iotpipe.event.EventFields.KAFKA_KEY;
-import static io.iotpipe.event.EventFields.KAFKA_OFFSET;
-import static io.iotpipe.event.EventFields.KAFKA_PARTITION;
-import static io.iotpipe.event.EventFields.KAFKA_TOPIC;
 import static io.iotpipe.event.EventFields.RAW_VALUE;
-import static io.iotpipe.event.EventFields.TENANT_ID;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.when;
 
 import io.delta.tables.DeltaTable;
@@ -18,6 +14,7 @@ import io.iotpipe.config.InvalidOptionException;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.TableSpec;
+import io.iotpipe.event.EventDedup;
 import io.iotpipe.event.EventParser;
 import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.jobs.Job;
@@ -28,6 +25,7 @@ import io.iotpipe.spark.StreamingQueries;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -60,35 +58,31 @@ public final class IngestJob implements Job {
 
   /**
    * The pipeline: every Kafka record parsed and validated (see {@link EventParser#parse}), with
-   * {@code ingest_time}, and duplicates of a valid event dropped.
+   * {@code ingest_time}, and duplicates of a valid event dropped by the deduplication every job
+   * shares ({@link EventDedup}), counted in the observation {@code ingest_dedup}.
    *
-   * <p>Duplicates are recognised by (tenant_id, event_id) within {@code dedupWindow} of
-   * ingestion time. The deduplication state is bounded by a watermark on ingest time, not event
-   * time, on purpose: Spark's streaming deduplication silently discards rows behind its
-   * watermark, so an event-time watermark would lose late events. The ingest time of a
-   * micro-batch never lies behind the watermark, so every record comes out, as an event, a
-   * quarantined record or a counted duplicate. Refused records are keyed by their Kafka
-   * coordinates, so none is ever taken for a duplicate.
+   * <p>The deduplication's watermark is the largest event time seen (no allowed lateness: ingest
+   * has no windows to wait for); it only bounds what the deduplication remembers. Every record
+   * comes out, as an event (late ones included), a quarantined record or a counted duplicate.
    */
-  public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, Duration dedupWindow) {
+  public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, EventDedup.Options dedup) {
     Dataset<Row> parsed = EventParser.parse(kafkaRecords, limits)
         .withColumn(INGEST_TIME, current_timestamp())
         // Only quarantined records keep their raw bytes and key (the events table holds the parsed
         // columns): the deduplication's shuffle and the sink's cache then carry a third less.
         .withColumn(RAW_VALUE, when(EventParser.isValid().equalTo(false), col(RAW_VALUE)))
         .withColumn(KAFKA_KEY, when(EventParser.isValid().equalTo(false), col(KAFKA_KEY)));
-    return parsed
-        .withColumn("_dedup_tenant", when(EventParser.isValid(), col(TENANT_ID)))
-        .withColumn("_dedup_id", when(EventParser.isValid(), col(EVENT_ID))
-            .otherwise(concat_ws("/", col(KAFKA_TOPIC), col(KAFKA_PARTITION), col(KAFKA_OFFSET))))
-        .withWatermark(INGEST_TIME, dedupWindow.toMillis() + " milliseconds")
-        .dropDuplicatesWithinWatermark("_dedup_tenant", "_dedup_id");
+    Column duplicate = col(EventDedup.DUPLICATE);
+    return EventDedup.apply(parsed, dedup, Duration.ZERO)
+        .observe("ingest_dedup", count_if(duplicate))
+        .where(not(duplicate))
+        .drop(EventDedup.DUPLICATE, EventDedup.WATERMARK_MS);
   }
 
   /** Starts the ingest query over {@code kafkaRecords} (a stream) into {@code sink}. */
   public static StreamingQuery start(Dataset<Row> kafkaRecords, IngestSink sink, IngestOptions o)
       throws TimeoutException {
-    return StreamingQueries.start(pipeline(kafkaRecords, o.limits(), o.dedupWindow()), QUERY_NAME, o.stream(), sink);
+    return StreamingQueries.start(pipeline(kafkaRecords, o.limits(), o.dedup()), QUERY_NAME, o.stream(), sink);
   }
 
   /** Wires the production I/O: the Kafka topic, the two Delta tables, progress logging. */

@@ -3,10 +3,10 @@ package io.iotpipe.jobs.ingest;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.StorageOptions;
+import io.iotpipe.event.EventDedup;
 import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.kafka.KafkaOptions;
 import io.iotpipe.spark.StreamOptions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +17,7 @@ public record IngestOptions(
     StorageOptions storage,
     ValidationLimits limits,
     StreamOptions stream,
-    Duration dedupWindow,
+    EventDedup.Options dedup,
     Optional<WriteMode> writeMode) {
 
   /** How a micro-batch goes into the Delta tables. */
@@ -31,10 +31,6 @@ public record IngestOptions(
   static final String JOB = "ingest";
   static final String DEFAULT_TRIGGER = "10s";
 
-  public static final OptionKey<Duration> DEDUP_WINDOW = OptionKey.duration("ingest.dedup-window",
-      Duration.ofMinutes(10), Duration.ofSeconds(1),
-      "a record whose (tenant_id, event_id) was ingested less than this long ago is dropped as a duplicate");
-
   public static final OptionKey<WriteMode> WRITE_MODE = OptionKey.choice("ingest.write-mode", WriteMode.class, null,
       "append, or insert-missing to reprocess records the tables may hold already (a MERGE on the event's "
           + "tenant, id and date); required when a new checkpoint starts on non-empty tables");
@@ -44,7 +40,7 @@ public record IngestOptions(
     keys.addAll(StorageOptions.KEYS);
     keys.addAll(ValidationLimits.KEYS);
     keys.addAll(StreamOptions.keys(JOB, DEFAULT_TRIGGER));
-    keys.add(DEDUP_WINDOW);
+    keys.addAll(EventDedup.KEYS);
     keys.add(WRITE_MODE);
     return keys;
   }
@@ -52,6 +48,7 @@ public record IngestOptions(
   public static IngestOptions from(Settings s) {
     StorageOptions storage = StorageOptions.from(s);
     return new IngestOptions(KafkaOptions.from(s), storage, ValidationLimits.from(s),
-        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), s.get(DEDUP_WINDOW), s.find(WRITE_MODE));
+        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), EventDedup.Options.from(s),
+        s.find(WRITE_MODE));
   }
 }

@@ -2,6 +2,7 @@ package io.iotpipe.jobs.ingest;
 
 import io.iotpipe.spark.BatchProgress;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,7 +10,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Accounts for every record of every micro-batch of the ingest query: consumed = valid +
  * quarantined + duplicates dropped. The sink reports valid and quarantined counts; Spark's
- * progress reports what the batch consumed and what the deduplication dropped. One line per
+ * progress reports what the batch consumed and, observed, what the deduplication dropped. One line per
  * batch, and an error line if the books do not balance.
  */
 public final class IngestProgress extends BatchProgress<long[]> implements IngestSink.Counts {
@@ -39,7 +40,8 @@ public final class IngestProgress extends BatchProgress<long[]> implements Inges
     }
     long v = sink == null ? 0 : sink[0];
     long q = sink == null ? 0 : sink[1];
-    long dropped = stateMetric(p, "numDroppedDuplicateRows");
+    Row dedup = p.observedMetrics().get("ingest_dedup");
+    long dropped = dedup == null ? 0 : dedup.getLong(0);
     long droppedAsLate = droppedByWatermark(p);
     consumed.addAndGet(in);
     valid.addAndGet(v);

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import io.iotpipe.aggregate.AggregateTables;
 import io.iotpipe.aggregate.WindowReader;
+import io.iotpipe.aggregate.WindowServing;
 import io.iotpipe.config.Settings;
 import io.iotpipe.event.EventJson;
 import io.iotpipe.event.TelemetryEvent;
@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,9 @@ class AggregatesIT {
 
   @BeforeAll
   static void simulateAndIngest() throws Exception {
-    fleet = SimulatedTopic.create("aggregates-it", Map.of());
+    // 30 minutes across midnight: the hour before it closes, and the days change.
+    fleet = SimulatedTopic.create("aggregates-it", Map.of("simulate.start",
+        Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofMinutes(20)).toString()));
     fleetEventsRoot = TestSpark.newFolder("events").toString();
     Map<String, String> m = common(fleet.topic, fleetEventsRoot, "unused");
     m.put("ingest.trigger", "available-now");
@@ -149,7 +152,9 @@ class AggregatesIT {
       assertTrue(d1.get(0).isFinal() && d1.get(1).isFinal());
       List<WindowReader.ServedWindow> hour = reader.latestDeviceWindows("t1", "d1", "temperature", 3600, 1,
           t0.plusSeconds(3600), 2);
-      assertEquals(4, hour.get(0).count(), "the open hour has e1, e2, e4 and the minute-late e6");
+      assertEquals(3, hour.get(0).count(), "the open hour, merged from its closed minutes: e1, e2, e4 (e6 was late "
+          + "for its minute, so it is in no window)");
+      assertEquals(70.0 / 3, hour.get(0).mean(), 1e-9);
       assertFalse(hour.get(0).isFinal());
 
       List<WindowReader.ServedWindow> fleetMinutes = reader.fleetWindows("t1", 60, t0, t0.plusSeconds(600));
@@ -159,19 +164,20 @@ class AggregatesIT {
       assertEquals(50.0, fleetMinutes.get(0).mean());
       assertEquals(3, fleetMinutes.get(2).count());
       assertEquals(20.0, fleetMinutes.get(2).mean());
+      assertEquals(2L, fleetMinutes.get(2).devices());
       assertTrue(fleetMinutes.get(2).isFinal());
       List<WindowReader.ServedWindow> fleetHour = reader.fleetWindows("t1", 3600, t0, t0.plusSeconds(3600));
       assertEquals(1, fleetHour.size());
-      assertEquals(6, fleetHour.get(0).count(), "provisional fleet hour: every on-time value once");
-      assertEquals(35.0, fleetHour.get(0).mean());
+      assertEquals(4, fleetHour.get(0).count(), "provisional fleet hour: the values of its closed minutes, once");
+      assertEquals(25.0, fleetHour.get(0).mean());
     }
     // The same rows through the Spark connector.
     Dataset<Row> viaConnector = spark.read().format("org.apache.spark.sql.cassandra")
-        .options(cassandraRead(o, AggregateTables.DEVICE_WINDOWS)).load()
+        .options(cassandraRead(o, WindowServing.DEVICE_TABLE)).load()
         .where("device_id = 'd1' AND window_size = 60");
     assertEquals(2, viaConnector.count());
     assertEquals(30.0, viaConnector.where("window_start = timestamp_seconds(" + t0.getEpochSecond() + ")")
-        .first().getAs("sum"));
+        .selectExpr("metrics['temperature'].sum").first().getDouble(0));
   }
 
   private static void assertStats(Row r, long count, double sum, double min, double max, double mean, double stddev,
@@ -220,7 +226,8 @@ class AggregatesIT {
     AggregatesJob.Running run = runToEnd(o);
     assertTrue(run.totals().lateEvents() > 0, "the simulated fleet sends late events");
     assertEquals(0, run.totals().droppedByWatermark());
-    AggregateAssertions.assertFinalsEqualBatch(fleetEventsRoot, root, o.spec(), true);
+    AggregateAssertions.assertFinalsEqualBatch(fleetEventsRoot, root, o.spec());
+    AggregateAssertions.assertEveryEventInAWindowOrLate(fleetEventsRoot, root, o);
   }
 
   @Test
@@ -230,27 +237,25 @@ class AggregatesIT {
     AtomicBoolean crashed = new AtomicBoolean();
     AggregatesJob.Running crashing = AggregatesJob.startFromOptions(TestSpark.session(), o, batchId -> {
       if (batchId == 2 && crashed.compareAndSet(false, true)) {
-        throw new IllegalStateException("injected crash after the Delta writes of batch 2");
+        throw new IllegalStateException("injected crash after the serving, log and late writes of batch 2");
       }
     });
     assertThrows(StreamingQueryException.class, crashing.query()::awaitTermination);
     assertTrue(crashed.get());
     runToEnd(o);
 
-    AggregateAssertions.assertFinalsEqualBatch(fleetEventsRoot, root, o.spec(), true);
+    AggregateAssertions.assertFinalsEqualBatch(fleetEventsRoot, root, o.spec());
     // Cassandra holds the same final windows as Delta, and each open fleet window holds every
-    // device's values once (the replayed batch did not merge its additions twice).
+    // device's values once (the replayed batch did not add its values twice).
     SparkSession spark = TestSpark.session();
-    Dataset<Row> deviceRows = spark.read().format("org.apache.spark.sql.cassandra")
-        .options(cassandraRead(o, AggregateTables.DEVICE_WINDOWS)).load();
-    Dataset<Row> fleetRows = spark.read().format("org.apache.spark.sql.cassandra")
-        .options(cassandraRead(o, AggregateTables.FLEET_WINDOWS)).load();
+    Dataset<Row> deviceRows = AggregateAssertions.served(o.cassandra(), WindowServing.DEVICE_TABLE);
+    Dataset<Row> fleetRows = AggregateAssertions.served(o.cassandra(), WindowServing.FLEET_TABLE);
     Dataset<Row> deltaFinals = spark.read().format("delta").load(root + "/aggregates");
     assertEquals(deltaFinals.where("level = 'device'").count(), deviceRows.where("final").count());
     assertEquals(0, deltaFinals.where("level = 'device'").selectExpr("tenant_id", "device_id", "metric",
-            "cast(window_size_s AS INT) AS window_size", "window_start", "count", "round(sum, 6) AS sum")
+            "cast(window_size_s AS INT) AS window_size", "window_start", "count", "round(sum, 6) AS sum", "p50", "p99")
         .except(deviceRows.where("final").selectExpr("tenant_id", "device_id", "metric", "window_size",
-            "window_start", "count", "round(sum, 6) AS sum")).count());
+            "window_start", "count", "round(sum, 6) AS sum", "p50", "p99")).count());
     assertEquals(deltaFinals.where("level = 'fleet'").count(), fleetRows.where("final").count());
     List<Row> openFleet = fleetRows.where("NOT final").collectAsList();
     assertFalse(openFleet.isEmpty());
@@ -266,4 +271,110 @@ class AggregatesIT {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // One answer, whatever the batching: adversarial input, stream = batch, restarted = uninterrupted.
+
+  @Test
+  void adversarialInputGivesTheSameWindowsWhateverTheBatching() throws Exception {
+    String topic = LocalServicesExtension.uniqueTopic("aggregates-adversarial");
+    KafkaOptions kafka = KafkaOptions.from(Settings.of(Map.of(
+        "kafka.bootstrap-servers", LocalServicesExtension.services().kafkaBootstrapServers(), "kafka.events-topic", topic)));
+    KafkaRecordSink.createTopicIfMissing(kafka, topic, 2);
+    Instant t0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    // Three devices every 10 s for 3 hours (more than 128 values per hour: percentiles from the sketch).
+    for (int s = 0; s < 3 * 3600; s += 10) {
+      for (int d = 0; d < 3; d++) {
+        records.add(record(topic, d % 2, "ta", "d" + d, "e-" + d + "-" + s, t0.plusSeconds(s),
+            20 + d + Math.sin(s / 300.0)));
+      }
+      if (s == 50) { // the last events of the first minute, tied on one millisecond, in one partition and across two
+        records.add(record(topic, 0, "ta", "d9", "tie-a", t0.plusMillis(59_500), 1));
+        records.add(record(topic, 0, "ta", "d9", "tie-b", t0.plusMillis(59_500), 2));
+        records.add(record(topic, 1, "ta", "d8", "tie-c", t0.plusMillis(59_500), 3));
+      }
+      if (s == 70) { // one event id twice with different payloads: the first one (Kafka order) counts
+        records.add(record(topic, 0, "ta", "d9", "twice", t0.plusSeconds(70), 5));
+      }
+      if (s == 80) {
+        records.add(record(topic, 0, "ta", "d9", "twice", t0.plusSeconds(75), 500));
+      }
+      if (s == 130) { // the same event id in two tenants: two events
+        records.add(record(topic, 1, "ta", "d7", "shared", t0.plusSeconds(130), 7));
+        records.add(record(topic, 1, "tb", "d7", "shared", t0.plusSeconds(130), 8));
+      }
+      if (s == 7200) { // events of the first hour, sent two hours late: late for every window
+        for (int late = 0; late < 30; late++) {
+          records.add(record(topic, late % 2, "ta", "d0", "late-" + late, t0.plusSeconds(60 + late), 99));
+        }
+      }
+    }
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      for (ProducerRecord<byte[], byte[]> r : records) {
+        p.send(r);
+      }
+      p.flush();
+    }
+    String eventsRoot = TestSpark.newFolder("adversarial-events").toString();
+    Map<String, String> ingestSettings = common(topic, eventsRoot, "unused");
+    ingestSettings.put("ingest.trigger", "available-now");
+    IngestJob.startFromOptions(TestSpark.session(), IngestOptions.from(Settings.of(ingestSettings)))
+        .query().awaitTermination();
+
+    // Uninterrupted, in batches of 700 records.
+    String root = TestSpark.newFolder("adversarial").toString();
+    AggregatesOptions o = options(topic, root, keyspace(), Map.of("aggregates.max-offsets-per-trigger", "700"));
+    AggregatesJob.Running run = runToEnd(o);
+    assertEquals(0, run.totals().droppedByWatermark());
+    assertEquals(30, run.totals().lateEvents(), "the events sent two hours late");
+    assertEquals(1, run.totals().duplicates());
+    AggregateAssertions.assertFinalsEqualBatch(eventsRoot, root, o.spec());
+    SparkSession spark = TestSpark.session();
+    Dataset<Row> finals = spark.read().format("delta").load(root + "/aggregates");
+    Row tied = finals.where("level = 'device' AND device_id = 'd9' AND window_size_s = 60 AND window_start = "
+        + "timestamp_seconds(" + t0.getEpochSecond() + ")").first();
+    assertEquals(2L, (long) tied.getAs("count"));
+    assertEquals(1.0, tied.getAs("first_value"), "tie at the same millisecond: the smaller offset is first");
+    assertEquals(2.0, tied.getAs("last_value"), "and the larger one last");
+    Row fleetTied = finals.where("level = 'fleet' AND tenant_id = 'ta' AND window_size_s = 60 AND window_start = "
+        + "timestamp_seconds(" + t0.getEpochSecond() + ")").first();
+    assertEquals(3.0, fleetTied.getAs("last_value"), "across partitions: partition 1 after partition 0");
+    Row twice = finals.where("level = 'device' AND device_id = 'd9' AND window_size_s = 60 AND window_start = "
+        + "timestamp_seconds(" + (t0.getEpochSecond() + 60) + ")").first();
+    assertEquals(1L, (long) twice.getAs("count"));
+    assertEquals(5.0, twice.getAs("sum"), "the first record of the event id counts, not the second payload");
+    assertEquals(2, finals.where("device_id = 'd7' AND window_size_s = 60").select("tenant_id").distinct().count(),
+        "the same event id in two tenants is two events");
+    assertTrue(finals.where("level = 'device' AND window_size_s = 3600 AND count > 128").count() >= 3,
+        "hours with sketched percentiles were compared");
+
+    // The same topic with a new checkpoint, crashed after the writes of batch 3 and restarted.
+    String restartedRoot = TestSpark.newFolder("adversarial-restarted").toString();
+    AggregatesOptions r = options(topic, restartedRoot, keyspace(), Map.of("aggregates.max-offsets-per-trigger", "700"));
+    AtomicBoolean crashed = new AtomicBoolean();
+    AggregatesJob.Running crashing = AggregatesJob.startFromOptions(spark, r, batchId -> {
+      if (batchId == 3 && crashed.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected crash in batch 3");
+      }
+    });
+    assertThrows(StreamingQueryException.class, crashing.query()::awaitTermination);
+    runToEnd(r);
+    String[] compared = {"level", "tenant_id", "device_id", "metric", "window_size_s", "window_start", "devices",
+        "count", "round(sum, 9)", "min", "max", "round(mean, 9)", "round(stddev, 9)", "first_time", "first_value",
+        "last_time", "last_value", "p50", "p95", "p99", "sketch"};
+    Dataset<Row> restarted = spark.read().format("delta").load(restartedRoot + "/aggregates");
+    assertEquals(finals.count(), restarted.count());
+    assertEquals(0, finals.selectExpr(compared).exceptAll(restarted.selectExpr(compared)).count(),
+        "a restarted run gives the windows of an uninterrupted one, percentiles and sketches included");
+    assertEquals(0, spark.read().format("delta").load(root + "/late_events").drop("watermark")
+        .exceptAll(spark.read().format("delta").load(restartedRoot + "/late_events").drop("watermark")).count());
+  }
+
+  private static ProducerRecord<byte[], byte[]> record(String topic, int partition, String tenant, String device,
+      String id, Instant time, double value) {
+    TelemetryEvent e = new TelemetryEvent(tenant, device, id, time, 1, Map.of("temperature", value), Map.of());
+    return new ProducerRecord<>(topic, partition, time.toEpochMilli() + 100,
+        (tenant + "/" + device).getBytes(), EventJson.toJson(e, EventJson.TimeFormat.ISO_OFFSET, ZoneOffset.UTC));
+  }
 }

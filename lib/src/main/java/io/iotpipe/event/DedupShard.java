@@ -1,0 +1,123 @@
+package io.iotpipe.event;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The events one dedup shard remembers: (tenant_id, event_id) with the job's event-time clock (the
+ * newest event time seen) when its first record was read, stored as one state value per shard
+ * (see {@link EventDedup}). Within its micro-batch a record's clock is not known yet (the batch's
+ * own events move it), so a new event is stored unresolved and gets the clock of the next batch
+ * that touches the shard: at least the clock after the batch that read it. Ids in canonical
+ * UUID form are kept as 16 bytes, times as variable-length differences in time order, tenants
+ * once per shard: about 18 bytes an event.
+ */
+final class DedupShard {
+  private static final byte FORMAT = 1;
+
+  /** An event's identity: the tenant and the id as {@link RecentIds#key} gives it. */
+  private record Id(String tenant, Object id) {}
+
+  /** The clock of an event read in a micro-batch that has not been followed by another touch yet. */
+  private static final long UNRESOLVED = Long.MIN_VALUE;
+
+  private final Map<Id, Long> firstTimes = new HashMap<>();
+
+  /** Records the event as read; false if it was read already. */
+  boolean firstTime(String tenant, String eventId) {
+    return firstTimes.putIfAbsent(new Id(tenant, RecentIds.key(eventId)), UNRESOLVED) == null;
+  }
+
+  /**
+   * At event-time clock {@code clockMs}: gives the events read in earlier micro-batches this
+   * clock, and forgets those read more than {@code horizonMs} of clock ago.
+   */
+  void advance(long clockMs, long horizonMs) {
+    firstTimes.replaceAll((id, t) -> t == UNRESOLVED ? clockMs : t);
+    firstTimes.values().removeIf(t -> t < clockMs - horizonMs);
+  }
+
+  boolean isEmpty() {
+    return firstTimes.isEmpty();
+  }
+
+  int size() {
+    return firstTimes.size();
+  }
+
+  byte[] toBytes() {
+    List<Map.Entry<Id, Long>> entries = new ArrayList<>(firstTimes.entrySet());
+    entries.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
+    Map<String, Integer> tenants = new LinkedHashMap<>();
+    for (Map.Entry<Id, Long> e : entries) {
+      tenants.putIfAbsent(e.getKey().tenant(), tenants.size());
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 20 * entries.size());
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(FORMAT);
+      RecentIds.writeVarLong(out, tenants.size());
+      for (String t : tenants.keySet()) {
+        out.writeUTF(t);
+      }
+      RecentIds.writeVarLong(out, entries.size());
+      long previous = 0;
+      for (Map.Entry<Id, Long> e : entries) {
+        RecentIds.writeVarLong(out, tenants.get(e.getKey().tenant()));
+        RecentIds.writeVarLong(out, RecentIds.zigZag(e.getValue() - previous));
+        previous = e.getValue();
+        if (e.getKey().id() instanceof UUID u) {
+          out.writeByte(1);
+          out.writeLong(u.getMostSignificantBits());
+          out.writeLong(u.getLeastSignificantBits());
+        } else {
+          out.writeByte(0);
+          out.writeUTF((String) e.getKey().id());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static DedupShard fromBytes(byte[] b) {
+    DedupShard s = new DedupShard();
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
+      byte format = in.readByte();
+      if (format != FORMAT) {
+        throw new IOException("unknown dedup shard format " + format);
+      }
+      String[] tenants = new String[(int) RecentIds.readVarLong(in)];
+      for (int i = 0; i < tenants.length; i++) {
+        tenants[i] = in.readUTF();
+      }
+      long n = RecentIds.readVarLong(in);
+      long time = 0;
+      for (long i = 0; i < n; i++) {
+        String tenant = tenants[(int) RecentIds.readVarLong(in)];
+        time += RecentIds.unZigZag(RecentIds.readVarLong(in));
+        byte kind = in.readByte();
+        Object id = switch (kind) {
+          case 1 -> new UUID(in.readLong(), in.readLong());
+          case 0 -> in.readUTF();
+          default -> throw new IOException("unknown dedup id kind " + kind);
+        };
+        s.firstTimes.put(new Id(tenant, id), time);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return s;
+  }
+}
