@@ -60,7 +60,10 @@ class SparkClusterIT {
 
   @Test
   void ingestAndAggregatesRunInClusterDeployMode() throws Exception {
-    SimulatedTopic topic = SimulatedTopic.create("cluster", Map.of("simulate.duration", "20m"));
+    // 20 minutes across midnight: the hour before it closes too.
+    SimulatedTopic topic = SimulatedTopic.create("cluster", Map.of("simulate.duration", "20m", "simulate.start",
+        java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(java.time.Duration.ofMinutes(10))
+            .toString()));
     String root = TestSpark.newFolder("cluster").toString();
     String keyspace = "it_cluster_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     Map<String, String> common = Map.of("--kafka.events-topic", topic.topic, "--delta.root", root,
