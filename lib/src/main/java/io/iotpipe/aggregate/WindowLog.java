@@ -23,11 +23,18 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The aggregates job's record of its open windows: the windows each micro-batch changed, with
- * their statistics so far, one Parquet folder per batch under the query's checkpoint
- * ({@code window-log/batch-<id>-<earliest window end>-<latest window end>}, epoch ms). In update mode Spark's aggregation emits a
- * window whenever it changes and drops it from its state once the watermark passes it without
- * emitting it again, so a window's final statistics are the last ones logged for it.
+ * The aggregates job's record of its open windows, under the query's checkpoint, one Parquet
+ * folder per micro-batch and kind, named {@code <kind>-<batch id>-<earliest>-<latest window end>}
+ * (epoch ms):
+ *
+ * <ul>
+ *   <li>{@code batch}: the smallest windows the batch changed, with their statistics so far. In
+ *       update mode Spark's aggregation emits a window whenever it changes and drops it from its
+ *       state once the watermark passes it without emitting it again, so a window's final
+ *       statistics are the last ones logged for it;
+ *   <li>{@code partials}: the open longer windows as merged so far from their closed smallest
+ *       windows, so that the next merge adds only the smallest windows that closed since.
+ * </ul>
  *
  * <p>Plain Parquet, not a Delta table: it is written on every micro-batch's path (a Delta commit
  * costs about three times a Parquet write here), read only when windows close, and, like the
@@ -45,15 +52,38 @@ public final class WindowLog implements Serializable {
     this.dir = new Path(checkpoint, "window-log").toString();
   }
 
+  private static final String CHANGED = "batch";
+  private static final String PARTIALS = "partials";
+
   /** Logs the windows of micro-batch {@code batchId}, which end from {@code minEndMs} to {@code maxEndMs}. */
   public void write(Dataset<Row> windows, long batchId, long minEndMs, long maxEndMs) {
+    write(CHANGED, windows, batchId, minEndMs, maxEndMs);
+  }
+
+  /** Logs the open longer windows merged by micro-batch {@code batchId}, which end from {@code minEndMs} to {@code maxEndMs}. */
+  public void writePartials(Dataset<Row> windows, long batchId, long minEndMs, long maxEndMs) {
+    write(PARTIALS, windows, batchId, minEndMs, maxEndMs);
+  }
+
+  private void write(String kind, Dataset<Row> windows, long batchId, long minEndMs, long maxEndMs) {
     windows.select(WindowAggregation.windowColumns()).withColumn(BATCH, lit(batchId)).coalesce(1)
-        .write().mode("overwrite").parquet(new Path(dir, "batch-" + batchId + "-" + minEndMs + "-" + maxEndMs).toString());
+        .write().mode("overwrite")
+        .parquet(new Path(dir, kind + "-" + batchId + "-" + minEndMs + "-" + maxEndMs).toString());
   }
 
   /** Whether a micro-batch before {@code beforeBatch} logged a window that ends in (fromMs, toMs]. */
   public boolean hasWindowsEnding(SparkSession spark, long fromMs, long toMs, long beforeBatch) {
-    return folders(spark).stream().anyMatch(f -> f.batchId() < beforeBatch && f.minEndMs() <= toMs && f.maxEndMs() > fromMs);
+    return folders(spark).stream().anyMatch(f -> f.kind().equals(CHANGED) && f.batchId() < beforeBatch
+        && f.minEndMs() <= toMs && f.maxEndMs() > fromMs);
+  }
+
+  /**
+   * The last merge, by a micro-batch before {@code beforeBatch}, of every open window of
+   * {@code size} that ends after {@code fromMs}: rows of {@link WindowAggregation#windowColumns}.
+   */
+  public Dataset<Row> lastPartials(SparkSession spark, java.time.Duration size, long fromMs, long beforeBatch) {
+    return last(spark, PARTIALS, fromMs, Long.MAX_VALUE, beforeBatch)
+        .where(col(WindowAggregation.WINDOW_SIZE_S).equalTo(size.toSeconds()));
   }
 
   /**
@@ -61,9 +91,13 @@ public final class WindowLog implements Serializable {
    * (fromMs, toMs]: rows of {@link WindowAggregation#windowColumns}.
    */
   public Dataset<Row> lastStates(SparkSession spark, long fromMs, long toMs, long beforeBatch) {
+    return last(spark, CHANGED, fromMs, toMs, beforeBatch);
+  }
+
+  private Dataset<Row> last(SparkSession spark, String kind, long fromMs, long toMs, long beforeBatch) {
     List<String> paths = new ArrayList<>();
     for (Folder f : folders(spark)) {
-      if (f.batchId() < beforeBatch && f.minEndMs() <= toMs && f.maxEndMs() > fromMs) {
+      if (f.kind().equals(kind) && f.batchId() < beforeBatch && f.minEndMs() <= toMs && f.maxEndMs() > fromMs) {
         paths.add(f.path().toString());
       }
     }
@@ -77,7 +111,8 @@ public final class WindowLog implements Serializable {
     Column[] out = Arrays.copyOf(key, key.length + 1);
     out[key.length] = col("_last.*");
     return spark.read().schema(AggregateTables.WINDOW_ROW_SCHEMA.add(BATCH, "long")).parquet(paths.toArray(String[]::new))
-        .where(col(WINDOW_END).gt(lit(new Timestamp(fromMs))).and(col(WINDOW_END).leq(lit(new Timestamp(toMs)))))
+        .where(col(WINDOW_END).gt(lit(new Timestamp(fromMs)))
+            .and(toMs == Long.MAX_VALUE ? lit(true) : col(WINDOW_END).leq(lit(new Timestamp(toMs)))))
         .groupBy(key).agg(max_by(struct(state), col(BATCH)).as("_last"))
         .select(out).select(WindowAggregation.windowColumns());
   }
@@ -101,7 +136,7 @@ public final class WindowLog implements Serializable {
     }
   }
 
-  private record Folder(Path path, long batchId, long minEndMs, long maxEndMs) {}
+  private record Folder(Path path, String kind, long batchId, long minEndMs, long maxEndMs) {}
 
   private List<Folder> folders(SparkSession spark) {
     List<Folder> out = new ArrayList<>();
@@ -113,9 +148,10 @@ public final class WindowLog implements Serializable {
       }
       for (FileStatus s : fs.listStatus(root)) {
         String[] name = s.getPath().getName().split("-");
-        if (s.isDirectory() && name.length == 4 && name[0].equals("batch")
+        if (s.isDirectory() && name.length == 4 && (name[0].equals(CHANGED) || name[0].equals(PARTIALS))
             && fs.exists(new Path(s.getPath(), SUCCESS))) {
-          out.add(new Folder(s.getPath(), Long.parseLong(name[1]), Long.parseLong(name[2]), Long.parseLong(name[3])));
+          out.add(new Folder(s.getPath(), name[0], Long.parseLong(name[1]), Long.parseLong(name[2]),
+              Long.parseLong(name[3])));
         }
       }
     } catch (IOException e) {

@@ -58,10 +58,11 @@ public final class AggregatesProgress extends BatchProgress<AggregatesSink.Count
       return;
     }
     String line = String.format("aggregates batch %d: consumed %,d (%,d valid, %,d duplicates, %,d late), "
-            + "windows updated %,d, closed %,d + fleet %,d, Cassandra rows %,d, Delta rows %,d (%,d ms)", p.batchId(),
+            + "windows updated %,d, closed %,d + fleet %,d, Cassandra rows %,d, Delta rows %,d (%,d ms: %s)", p.batchId(),
         p.numInputRows(), batchValid, batchDuplicates, batchLate, c == null ? 0 : c.windowsUpdated(),
         c == null ? 0 : c.windowsClosed(), c == null ? 0 : c.fleetWindowsClosed(), c == null ? 0 : c.cassandraRows(),
-        c == null ? 0 : c.deltaRows(), p.batchDuration());
+        c == null ? 0 : c.deltaRows(), p.batchDuration(), c == null ? "-" : String.format(
+            "compute and serve %,d, log and late %,d, finals %,d", c.servingMs(), c.logMs(), c.finalsMs()));
     if (dropped == 0) {
       LOG.info(line);
     } else {

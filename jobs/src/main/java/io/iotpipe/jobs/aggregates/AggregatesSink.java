@@ -65,7 +65,7 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
 
   /** What a batch wrote, for the progress log and the demo's summary. */
   record Counts(long windowsUpdated, long windowsClosed, long fleetWindowsClosed, long cassandraRows,
-      long deltaRows) {}
+      long deltaRows, long servingMs, long logMs, long finalsMs) {}
 
   /** Receives each batch's counts. */
   interface Listener extends java.io.Serializable {
@@ -110,6 +110,7 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
     long previous = StreamingQueries.batchWatermarkMs(spark, checkpoint, batchId - 1);
     // Computed once: the aggregation's state advances once per batch, and three writes read it.
     Dataset<Row> out = batch.persist(StorageLevel.MEMORY_AND_DISK());
+    long started = System.nanoTime();
     try {
       Observation seen = new Observation("aggregates_out_" + queryId.replace('-', '_') + "_" + batchId);
       long cassandraRows = serving.write(AggregateTables.windows(out.observe(seen,
@@ -118,6 +119,8 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
               max(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END)))).as("max_end")))
           .withColumn(WindowServing.FINAL, lit(false)));
       Map<String, Object> counts = seen.getAsJava();
+      // The first write runs the micro-batch's plan (read, parse, deduplicate, aggregate): its time is the batch's.
+      long servingMs = (System.nanoTime() - started) / 1_000_000;
       long updated = (Long) counts.get("windows");
       if (updated > 0) {
         log.write(AggregateTables.windows(out), batchId, (Long) counts.get("min_end"), (Long) counts.get("max_end"));
@@ -125,6 +128,7 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
       if ((Long) counts.get("late") > 0) {
         DeltaAppend.once(AggregateTables.lateEvents(out), lateEventsPath, appId, batchId);
       }
+      long logMs = (System.nanoTime() - started) / 1_000_000 - servingMs;
       beforeFinals.run(batchId);
       long closed = 0;
       long fleetClosed = 0;
@@ -136,6 +140,13 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
               batchId);
           // Counted on the Cassandra write: a replayed batch's Delta append is skipped, not run.
           Observation counted = new Observation("aggregates_finals_" + queryId.replace('-', '_') + "_" + batchId);
+          // The longer windows still open, merged so far, for the next merge: they all end with the
+          // longer window that holds the watermark.
+          for (Duration size : spec.coarser()) {
+            long end = Math.floorDiv(watermark, size.toMillis()) * size.toMillis() + size.toMillis();
+            log.writePartials(finals.where(col(WINDOW_SIZE_S).equalTo(size.toSeconds())
+                .and(col(WindowServing.FINAL).equalTo(false))), batchId, end, end);
+          }
           cassandraRows += serving.write(finals.observe(counted,
               count_if(col(WindowServing.FINAL).and(col(LEVEL).equalTo(DEVICE_LEVEL))).as("device"),
               count_if(col(WindowServing.FINAL).and(col(LEVEL).equalTo(FLEET_LEVEL))).as("fleet"),
@@ -149,7 +160,9 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
         }
       }
       log.forget(spark, previous, batchId);
-      listener.batch(batchId, new Counts(updated, closed, fleetClosed, cassandraRows, deltaRows));
+      long finalsMs = (System.nanoTime() - started) / 1_000_000 - servingMs - logMs;
+      listener.batch(batchId, new Counts(updated, closed, fleetClosed, cassandraRows, deltaRows, servingMs, logMs,
+          finalsMs));
     } finally {
       out.unpersist();
     }
@@ -162,29 +175,18 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
    * (column {@link WindowServing#FINAL}), with the device counts of fleet windows.
    */
   private Dataset<Row> finals(SparkSession spark, long previous, long watermark, long batchId) {
-    Timestamp from = new Timestamp(previous);
     Timestamp to = new Timestamp(watermark);
     Dataset<Row> closedNow = log.lastStates(spark, previous, watermark, batchId);
     Dataset<Row> all = closedNow;
     for (Duration size : spec.coarser()) {
-      // The smallest final windows of the longer windows that hold the ones closing now: those
-      // closed before (in Delta, ended by the previous watermark) and those closing now.
-      Dataset<Row> earlier = spark.read().format("delta").load(aggregatesPath)
-          .where(col(WINDOW_SIZE_S).equalTo(spec.finest().toSeconds()))
-          .where(col("window_date").between(lit(date(previous - size.toMillis())), lit(date(watermark))))
-          .where(col(WINDOW_END).leq(lit(from)))
-          .where(col(WINDOW_END).gt(lit(new Timestamp(Math.floorDiv(previous, size.toMillis()) * size.toMillis()))))
-          .select(WindowAggregation.windowColumns());
+      // Each longer window that holds a smallest window closing now: its merge so far (logged by
+      // an earlier batch) plus the smallest windows closing now. They hold disjoint values.
       Dataset<Row> touched = closedNow.select(WindowAggregation.start(col(WINDOW_START), size).as("_hold")).distinct();
-      Dataset<Row> parts = earlier.unionByName(closedNow)
+      Dataset<Row> parts = log.lastPartials(spark, size, previous, batchId).unionByName(closedNow)
           .join(touched, WindowAggregation.start(col(WINDOW_START), size).equalTo(col("_hold")), "left_semi");
       all = all.unionByName(WindowAggregation.coarser(parts, size));
     }
     return WindowAggregation.withDevices(all).withColumn(WindowServing.FINAL, col(WINDOW_END).leq(lit(to)));
-  }
-
-  private static Date date(long epochMs) {
-    return Date.valueOf(Instant.ofEpochMilli(epochMs).atZone(ZoneOffset.UTC).toLocalDate());
   }
 
   private static Column[] concat(Column[] a, Column[] b) {
