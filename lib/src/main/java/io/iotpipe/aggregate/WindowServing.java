@@ -10,7 +10,6 @@ import static io.iotpipe.event.EventFields.DEVICE_ID;
 import static io.iotpipe.event.EventFields.TENANT_ID;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 
@@ -30,8 +29,8 @@ import java.util.Map;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * The Cassandra serving tables of the windows ({@code device_window_metrics},
@@ -81,8 +80,10 @@ public final class WindowServing implements Serializable {
         .groupBy(col(LEVEL), col(TENANT_ID), col(DEVICE_ID), col(WINDOW_SIZE_S), col(WINDOW_START), col(WINDOW_END),
             col(FINAL))
         .agg(collect_list(struct(stats)).as(METRICS));
-    Observation written = new Observation("window_serving_" + java.util.UUID.randomUUID().toString().replace('-', '_'));
-    wide.observe(written, count(lit(1)).as("rows")).foreachPartition((ForeachPartitionFunction<Row>) rows -> {
+    // Counted by an accumulator, read as soon as the write ends (an Observation waits for Spark's
+    // listener bus, which lags seconds behind a busy micro-batch).
+    LongAccumulator written = wide.sparkSession().sparkContext().longAccumulator("window_serving_rows");
+    wide.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
       if (!rows.hasNext()) {
         return;
       }
@@ -105,6 +106,7 @@ public final class WindowServing implements Serializable {
           if (ttl <= 0) {
             continue;
           }
+          written.add(1);
           Map<String, UdtValue> metrics = new HashMap<>();
           for (Row m : r.<Row>getList(7)) {
             metrics.put(m.getString(0), stats(type, m));
@@ -118,12 +120,7 @@ public final class WindowServing implements Serializable {
         }
       }
     });
-    try {
-      return (Long) written.getAsJava().get("rows");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while counting the windows written", e);
-    }
+    return written.value();
   }
 
   /**

@@ -35,7 +35,6 @@ import java.util.Map;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
@@ -112,20 +111,18 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
     Dataset<Row> out = batch.persist(StorageLevel.MEMORY_AND_DISK());
     long started = System.nanoTime();
     try {
-      Observation seen = new Observation("aggregates_out_" + queryId.replace('-', '_') + "_" + batchId);
-      long cassandraRows = serving.write(AggregateTables.windows(out.observe(seen,
-              count_if(col(LATE_EVENT_ID).isNull()).as("windows"), count_if(col(LATE_EVENT_ID).isNotNull()).as("late"),
-              min(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END)))).as("min_end"),
-              max(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END)))).as("max_end")))
-          .withColumn(WindowServing.FINAL, lit(false)));
-      Map<String, Object> counts = seen.getAsJava();
-      // The first write runs the micro-batch's plan (read, parse, deduplicate, aggregate): its time is the batch's.
+      long cassandraRows = serving.write(AggregateTables.windows(out).withColumn(WindowServing.FINAL, lit(false)));
+      // The first write ran the micro-batch's plan (read, parse, deduplicate, aggregate): its time is the batch's.
       long servingMs = (System.nanoTime() - started) / 1_000_000;
-      long updated = (Long) counts.get("windows");
+      // From the cached output; not an Observation, which waits for Spark's listener bus.
+      Row counts = out.agg(count_if(col(LATE_EVENT_ID).isNull()), count_if(col(LATE_EVENT_ID).isNotNull()),
+          min(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END)))),
+          max(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END))))).first();
+      long updated = counts.getLong(0);
       if (updated > 0) {
-        log.write(AggregateTables.windows(out), batchId, (Long) counts.get("min_end"), (Long) counts.get("max_end"));
+        log.write(AggregateTables.windows(out), batchId, counts.getLong(2), counts.getLong(3));
       }
-      if ((Long) counts.get("late") > 0) {
+      if (counts.getLong(1) > 0) {
         DeltaAppend.once(AggregateTables.lateEvents(out), lateEventsPath, appId, batchId);
       }
       long logMs = (System.nanoTime() - started) / 1_000_000 - servingMs;
@@ -138,8 +135,12 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
         try {
           DeltaAppend.once(AggregateTables.finals(finals.where(col(WindowServing.FINAL))), aggregatesPath, appId,
               batchId);
-          // Counted on the Cassandra write: a replayed batch's Delta append is skipped, not run.
-          Observation counted = new Observation("aggregates_finals_" + queryId.replace('-', '_') + "_" + batchId);
+          Row c = finals.agg(count_if(col(WindowServing.FINAL).and(col(LEVEL).equalTo(DEVICE_LEVEL))),
+              count_if(col(WindowServing.FINAL).and(col(LEVEL).equalTo(FLEET_LEVEL))),
+              count_if(col(WindowServing.FINAL))).first();
+          closed = c.getLong(0);
+          fleetClosed = c.getLong(1);
+          deltaRows = c.getLong(2);
           // The longer windows still open, merged so far, for the next merge: they all end with the
           // longer window that holds the watermark.
           for (Duration size : spec.coarser()) {
@@ -147,14 +148,7 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
             log.writePartials(finals.where(col(WINDOW_SIZE_S).equalTo(size.toSeconds())
                 .and(col(WindowServing.FINAL).equalTo(false))), batchId, end, end);
           }
-          cassandraRows += serving.write(finals.observe(counted,
-              count_if(col(WindowServing.FINAL).and(col(LEVEL).equalTo(DEVICE_LEVEL))).as("device"),
-              count_if(col(WindowServing.FINAL).and(col(LEVEL).equalTo(FLEET_LEVEL))).as("fleet"),
-              count_if(col(WindowServing.FINAL)).as("all")));
-          Map<String, Object> c = counted.getAsJava();
-          closed = (Long) c.get("device");
-          fleetClosed = (Long) c.get("fleet");
-          deltaRows = (Long) c.get("all");
+          cassandraRows += serving.write(finals);
         } finally {
           finals.unpersist();
         }
