@@ -145,21 +145,13 @@ public final class WindowStats {
 
   private static final Encoder<QuantileSketch> SKETCH_BUFFER = Encoders.bean(QuantileSketch.class);
 
-  /** The percentile sketch of a window's values. */
-  static final class SketchOfValues extends Aggregator<Double, QuantileSketch, byte[]> {
+  /** An aggregation into one {@link QuantileSketch}; subclasses add one input to it. */
+  abstract static class SketchAggregator<I> extends Aggregator<I, QuantileSketch, byte[]> {
     private static final long serialVersionUID = 1L;
 
     @Override
     public QuantileSketch zero() {
       return new QuantileSketch();
-    }
-
-    @Override
-    public QuantileSketch reduce(QuantileSketch s, Double value) {
-      if (value != null) {
-        s.add(value);
-      }
-      return s;
     }
 
     @Override
@@ -184,14 +176,22 @@ public final class WindowStats {
     }
   }
 
-  /** The merge of windows' percentile sketches. */
-  static final class SketchOfSketches extends Aggregator<byte[], QuantileSketch, byte[]> {
+  /** The percentile sketch of a window's values. */
+  static final class SketchOfValues extends SketchAggregator<Double> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public QuantileSketch zero() {
-      return new QuantileSketch();
+    public QuantileSketch reduce(QuantileSketch s, Double value) {
+      if (value != null) {
+        s.add(value);
+      }
+      return s;
     }
+  }
+
+  /** The merge of windows' percentile sketches. */
+  static final class SketchOfSketches extends SketchAggregator<byte[]> {
+    private static final long serialVersionUID = 1L;
 
     @Override
     public QuantileSketch reduce(QuantileSketch s, byte[] sketch) {
@@ -199,27 +199,6 @@ public final class WindowStats {
         s.merge(QuantileSketch.fromEncoded(sketch));
       }
       return s;
-    }
-
-    @Override
-    public QuantileSketch merge(QuantileSketch a, QuantileSketch b) {
-      a.merge(b);
-      return a;
-    }
-
-    @Override
-    public byte[] finish(QuantileSketch s) {
-      return s.getEncoded();
-    }
-
-    @Override
-    public Encoder<QuantileSketch> bufferEncoder() {
-      return SKETCH_BUFFER;
-    }
-
-    @Override
-    public Encoder<byte[]> outputEncoder() {
-      return Encoders.BINARY();
     }
   }
 

@@ -192,12 +192,11 @@ class BackfillIT {
         .where(days).cache();
     Dataset<Row> storedWindows = spark.read().format("delta").load(AggregateTables.AGGREGATES.path(root)).cache();
     // Sums and moments rounded past floating-point noise: they are added up in whatever order the
-    // partitions come in; everything else (percentiles included) must be equal.
+    // partitions come in; everything else (percentiles and sketches included) must be equal.
     String[] rows = {"level", "tenant_id", "device_id", "metric", "window_size_s", "window_start", "window_end",
         "devices", "count", "round(sum, 9)", "min", "max", "round(mean, 9)", "round(stddev, 9)", "first_time",
         "first_value", "last_time", "last_value", "p50", "p95", "p99", "sketch", "window_date"};
     assertSameRows(freshWindows.selectExpr(rows), storedWindows.selectExpr(rows), "Delta aggregates");
-
     String[] stats = {"count", "round(sum, 9)", "min", "max", "round(mean, 9)", "round(stddev, 9)", "first_value",
         "last_value", "p50", "p95", "p99"};
     assertSameRows(freshWindows.where(col("level").equalTo("device"))
