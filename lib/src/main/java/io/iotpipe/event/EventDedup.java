@@ -1,13 +1,18 @@
 package io.iotpipe.event;
 
+import static io.iotpipe.event.EventFields.DEVICE_ID;
 import static io.iotpipe.event.EventFields.EVENT_ID;
 import static io.iotpipe.event.EventFields.EVENT_TIME;
 import static io.iotpipe.event.EventFields.KAFKA_OFFSET;
 import static io.iotpipe.event.EventFields.KAFKA_PARTITION;
 import static io.iotpipe.event.EventFields.KAFKA_TOPIC;
+import static io.iotpipe.event.EventFields.METRICS;
+import static io.iotpipe.event.EventFields.REASON;
 import static io.iotpipe.event.EventFields.TENANT_ID;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
@@ -104,6 +109,24 @@ public final class EventDedup {
             Encoders.BINARY(), Encoders.row(outSchema), GroupStateTimeout.NoTimeout());
   }
 
+  /**
+   * The valid, distinct events of {@link EventParser#parse}'s rows, as the jobs that compute per
+   * device (aggregates, features, device-health) read them: only the columns they need cross the
+   * deduplication's shuffle (tenant_id, device_id, event_id, event_time, metrics, the Kafka
+   * coordinates, {@link #WATERMARK_MS}), and the duplicates dropped are counted in the observation
+   * {@code observation} (one value: the duplicates of the micro-batch).
+   */
+  public static Dataset<Row> distinctValidEvents(Dataset<Row> parsed, Options o, Duration allowedLateness,
+      String observation) {
+    Dataset<Row> valid = parsed.where(EventParser.isValid()).select(col(TENANT_ID), col(DEVICE_ID), col(EVENT_ID),
+        col(EVENT_TIME), col(METRICS), col(KAFKA_TOPIC), col(KAFKA_PARTITION), col(KAFKA_OFFSET), col(REASON));
+    Column duplicate = col(DUPLICATE);
+    return apply(valid, o, allowedLateness)
+        .observe(observation, count_if(duplicate))
+        .where(not(duplicate))
+        .drop(DUPLICATE);
+  }
+
   /** One shard, one micro-batch. */
   static final class ShardFunction implements FlatMapGroupsWithStateFunction<Integer, Row, byte[], Row> {
     private static final long serialVersionUID = 1L;
@@ -121,7 +144,7 @@ public final class EventDedup {
       this.eventId = in.fieldIndex(EVENT_ID);
       this.partition = in.fieldIndex(KAFKA_PARTITION);
       this.offset = in.fieldIndex(KAFKA_OFFSET);
-      this.reason = in.fieldIndex(EventFields.REASON);
+      this.reason = in.fieldIndex(REASON);
       this.width = in.size() - 1; // without the shard column, which is last
       this.horizonMs = o.horizon().toMillis();
       this.latenessMs = allowedLateness.toMillis();

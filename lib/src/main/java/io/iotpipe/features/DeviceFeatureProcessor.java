@@ -1,6 +1,7 @@
 package io.iotpipe.features;
 
 import io.iotpipe.event.DeviceEvents;
+import io.iotpipe.event.EventDedup;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
@@ -11,26 +12,24 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
 /**
- * The per-device feature computation, the same for the stream and for a batch: deduplicates
- * events, holds them until the watermark has passed them, then computes each event's features in
- * event-time order (so out-of-order arrival within the allowed lateness changes nothing).
+ * The per-device feature computation, the same for the stream and for a batch: holds events
+ * until the watermark has passed them, then computes each event's features in event-time order (so
+ * out-of-order arrival within the allowed lateness changes nothing). Its input is already
+ * deduplicated ({@link EventDedup}, the rule every job shares).
  */
 final class DeviceFeatureProcessor implements Serializable {
   private static final long serialVersionUID = 1L;
 
   static final String FEATURES = "FEATURES";
   static final String LATE = "LATE";
-  static final String DUPLICATE = "DUPLICATE";
 
   private final FeatureSpec spec;
-  private final long dedupWindowMs;
   private final double capSeconds;
   private final int width;
 
   DeviceFeatureProcessor(FeatureSpec spec) {
     this.spec = spec;
     this.width = 5 + spec.names().size();
-    this.dedupWindowMs = spec.dedupWindow().toMillis();
     this.capSeconds = spec.longestHorizonMicros() / 1e6;
   }
 
@@ -38,8 +37,7 @@ final class DeviceFeatureProcessor implements Serializable {
    * @param watermarkMs events at or before it are late, those waiting up to it are computed;
    *     Long.MAX_VALUE computes everything (a batch)
    */
-  void process(Iterator<Row> events, DeviceFeatureState st, long watermarkMs, long nowMs, List<Row> out) {
-    st.seen.expire(nowMs - dedupWindowMs);
+  void process(Iterator<Row> events, DeviceFeatureState st, long watermarkMs, List<Row> out) {
     long watermarkMicros = watermarkMs == Long.MAX_VALUE ? Long.MAX_VALUE : watermarkMs * 1000L;
     while (events.hasNext()) {
       Row r = events.next();
@@ -49,9 +47,7 @@ final class DeviceFeatureProcessor implements Serializable {
       }
       String id = r.getString(DeviceEvents.EVENT_ID);
       long t = r.getLong(DeviceEvents.TIME_US);
-      if (!st.seen.firstTime(id, nowMs)) {
-        out.add(marker(DUPLICATE, st, id, t));
-      } else if (t <= watermarkMicros && watermarkMs != Long.MAX_VALUE) {
+      if (t <= watermarkMicros && watermarkMs != Long.MAX_VALUE) {
         out.add(marker(LATE, st, id, t));
       } else {
         st.pending.put(new DeviceFeatureState.Pending(t, id), new TreeMap<>(r.<String, Double>getJavaMap(DeviceEvents.METRICS)));

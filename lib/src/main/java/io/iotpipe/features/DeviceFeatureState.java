@@ -1,6 +1,5 @@
 package io.iotpipe.features;
 
-import io.iotpipe.event.RecentIds;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -14,11 +13,12 @@ import java.util.TreeMap;
 
 /**
  * What the feature computation remembers about one device: events waiting for the watermark,
- * its recent history per horizon, its previous event time and its recent event ids. Stored as
- * bytes in a versioned format of our own.
+ * its recent history per horizon and its previous event time. Stored as bytes in a versioned
+ * format of our own (2: without the event ids that format 1 kept for its own deduplication; a
+ * checkpoint in format 1 is refused, with a message that says to start a new one).
  */
 final class DeviceFeatureState {
-  private static final byte FORMAT = 1;
+  private static final byte FORMAT = 2;
 
   /** An event waiting for the watermark, ordered by event time then id. */
   record Pending(long tMicros, String eventId) implements Comparable<Pending> {
@@ -33,7 +33,6 @@ final class DeviceFeatureState {
   String deviceId;
   long prevMicros = Long.MIN_VALUE;
   final TreeMap<Pending, Map<String, Double>> pending = new TreeMap<>();
-  RecentIds seen = new RecentIds();
   final List<HorizonBuckets> horizons = new ArrayList<>();
 
   DeviceFeatureState(FeatureSpec spec) {
@@ -61,7 +60,6 @@ final class DeviceFeatureState {
           out.writeDouble(v.getValue());
         }
       }
-      seen.write(out);
       for (HorizonBuckets h : horizons) {
         h.write(out);
       }
@@ -76,7 +74,8 @@ final class DeviceFeatureState {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
       byte format = in.readByte();
       if (format != FORMAT) {
-        throw new IOException("unknown device feature state format " + format);
+        throw new IOException("device feature state format " + format + " is not " + FORMAT
+            + (format == 1 ? " (written before the shared deduplication): start the job on a new checkpoint" : ""));
       }
       s.tenantId = in.readUTF();
       s.deviceId = in.readUTF();
@@ -91,7 +90,6 @@ final class DeviceFeatureState {
         }
         s.pending.put(p, values);
       }
-      s.seen = RecentIds.read(in);
       for (int i = 0; i < s.horizons.size(); i++) {
         s.horizons.set(i, HorizonBuckets.read(in, s.horizons.get(i).widthMicros));
       }

@@ -31,14 +31,17 @@ public final class FeatureComputation {
 
   private FeatureComputation() {}
 
-  /** Feature rows (and LATE / DUPLICATE markers) of a stream of valid events. */
+  /**
+   * Feature rows (and LATE markers) of a stream of valid, deduplicated events
+   * ({@link io.iotpipe.event.EventDedup#distinctValidEvents}).
+   */
   public static Dataset<Row> stream(Dataset<Row> events, FeatureSpec spec) {
     return DeviceEvents.byDevice(events, spec.allowedLateness())
         .flatMapGroupsWithState(new Streaming(spec), OutputMode.Append(), Encoders.BINARY(),
             Encoders.row(spec.outputSchema()), GroupStateTimeout.EventTimeTimeout());
   }
 
-  /** The same features over a finite set of events (none is late). */
+  /** The same features over a finite set of distinct events (none is late), such as the events table. */
   public static Dataset<Row> batch(Dataset<Row> events, FeatureSpec spec) {
     return DeviceEvents.byDevice(events).flatMapGroups(new Batch(spec), Encoders.row(spec.outputSchema()));
   }
@@ -50,7 +53,7 @@ public final class FeatureComputation {
    */
   public static Dataset<Row> featureRows(Dataset<Row> output, FeatureSpec spec) {
     List<String> names = spec.names();
-    Dataset<Row> rows = output.where(col("kind").equalTo(DeviceFeatureProcessor.FEATURES))
+    Dataset<Row> rows = output.where(isFeatures())
         .withColumn("feature_time", timestamp_micros(col("feature_time_us")))
         .withColumn("feature_date", EventParser.utcDate(col("feature_time")))
         .withColumn("feature_set", lit(spec.id()));
@@ -62,13 +65,14 @@ public final class FeatureComputation {
     return withVector.select(cols.toArray(Column[]::new));
   }
 
-  /** Counts of the output's marker rows: {late, duplicates}. */
-  public static Column isLate() {
-    return col("kind").equalTo(DeviceFeatureProcessor.LATE);
+  /** The output's rows of features. */
+  public static Column isFeatures() {
+    return col("kind").equalTo(DeviceFeatureProcessor.FEATURES);
   }
 
-  public static Column isDuplicate() {
-    return col("kind").equalTo(DeviceFeatureProcessor.DUPLICATE);
+  /** The output's markers of late events. */
+  public static Column isLate() {
+    return col("kind").equalTo(DeviceFeatureProcessor.LATE);
   }
 
   static final class Streaming implements FlatMapGroupsWithStateFunction<String, Row, byte[], Row> {
@@ -86,7 +90,7 @@ public final class FeatureComputation {
       DeviceFeatureState st = state.exists() ? DeviceFeatureState.fromBytes(state.get(), spec) : new DeviceFeatureState(spec);
       long watermarkMs = state.getCurrentWatermarkMs();
       List<Row> out = new ArrayList<>();
-      processor.process(events, st, watermarkMs, state.getCurrentProcessingTimeMs(), out);
+      processor.process(events, st, watermarkMs, out);
       if (!st.pending.isEmpty()) {
         state.update(st.toBytes());
         // Called again once the watermark passes the earliest waiting event.
@@ -116,7 +120,7 @@ public final class FeatureComputation {
     @Override
     public Iterator<Row> call(String key, Iterator<Row> events) {
       List<Row> out = new ArrayList<>();
-      processor.process(events, new DeviceFeatureState(spec), Long.MAX_VALUE, 0L, out);
+      processor.process(events, new DeviceFeatureState(spec), Long.MAX_VALUE, out);
       return out.iterator();
     }
   }

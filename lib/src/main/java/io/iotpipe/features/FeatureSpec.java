@@ -32,10 +32,9 @@ import org.apache.spark.sql.types.StructType;
  * @param allowedLateness features of an event are computed once the watermark (largest event time
  *     seen minus this) has passed it, in event-time order, so that out-of-order arrival does not
  *     change them; events behind the watermark are late and get none
- * @param dedupWindow an event id the device sent less than this long ago (processing time) is a duplicate
  */
-public record FeatureSpec(List<String> metrics, List<Duration> horizons, Duration allowedLateness,
-    Duration dedupWindow) implements Serializable {
+public record FeatureSpec(List<String> metrics, List<Duration> horizons, Duration allowedLateness)
+    implements Serializable {
 
   public static final int BUCKETS_PER_HORIZON = 60;
 

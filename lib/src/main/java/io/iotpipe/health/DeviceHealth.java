@@ -31,10 +31,10 @@ import org.apache.spark.sql.streaming.OutputMode;
 public final class DeviceHealth {
   private DeviceHealth() {}
 
-  public static Dataset<Row> stream(Dataset<Row> events, HealthRules rules, Duration allowedLateness,
-      Duration dedupWindow) {
+  /** Health output of a stream of valid, deduplicated events ({@link io.iotpipe.event.EventDedup#distinctValidEvents}). */
+  public static Dataset<Row> stream(Dataset<Row> events, HealthRules rules, Duration allowedLateness) {
     return DeviceEvents.byDevice(events, allowedLateness)
-        .flatMapGroupsWithState(new Streaming(rules, allowedLateness, dedupWindow), OutputMode.Append(),
+        .flatMapGroupsWithState(new Streaming(rules, allowedLateness), OutputMode.Append(),
             Encoders.BINARY(), Encoders.row(HealthOutput.SCHEMA), GroupStateTimeout.ProcessingTimeTimeout());
   }
 
@@ -44,9 +44,9 @@ public final class DeviceHealth {
     private final DeviceHealthProcessor processor;
     private final long latenessMs;
 
-    Streaming(HealthRules rules, Duration allowedLateness, Duration dedupWindow) {
+    Streaming(HealthRules rules, Duration allowedLateness) {
       this.rules = rules;
-      this.processor = new DeviceHealthProcessor(rules, dedupWindow);
+      this.processor = new DeviceHealthProcessor(rules);
       this.latenessMs = Math.max(1000, allowedLateness.toMillis());
     }
 

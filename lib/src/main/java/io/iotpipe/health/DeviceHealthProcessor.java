@@ -18,16 +18,16 @@ final class DeviceHealthProcessor implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final HealthRules rules;
-  private final long dedupWindowMs;
 
-  DeviceHealthProcessor(HealthRules rules, Duration dedupWindow) {
+  DeviceHealthProcessor(HealthRules rules) {
     this.rules = rules;
-    this.dedupWindowMs = dedupWindow.toMillis();
   }
 
-  /** Takes in new events: duplicates and late ones are marked, the rest wait for the watermark. */
+  /**
+   * Takes in new events (already deduplicated: {@link io.iotpipe.event.EventDedup}): late ones are
+   * marked, the rest wait for the watermark.
+   */
   void accept(Iterator<Row> events, DeviceHealthState st, long watermarkMs, long nowMs, List<Row> out) {
-    st.seen.expire(nowMs - dedupWindowMs);
     boolean any = false;
     while (events.hasNext()) {
       Row r = events.next();
@@ -38,9 +38,7 @@ final class DeviceHealthProcessor implements Serializable {
       }
       String id = r.getString(DeviceEvents.EVENT_ID);
       long t = r.getLong(DeviceEvents.TIME_US);
-      if (!st.seen.firstTime(id, nowMs)) {
-        out.add(HealthOutput.marker(HealthOutput.DUPLICATE, st.tenantId, st.deviceId, t));
-      } else if (t <= Math.max(watermarkMs * 1000L, st.appliedUpToUs)) {
+      if (t <= Math.max(watermarkMs * 1000L, st.appliedUpToUs)) {
         out.add(HealthOutput.marker(HealthOutput.LATE, st.tenantId, st.deviceId, t));
       } else {
         st.pending.put(new DeviceHealthState.Pending(t, id), new TreeMap<>(r.<String, Double>getJavaMap(DeviceEvents.METRICS)));

@@ -1,6 +1,5 @@
 package io.iotpipe.health;
 
-import io.iotpipe.event.RecentIds;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -13,10 +12,12 @@ import java.util.TreeMap;
 /**
  * What the health function remembers about one device: its status, its last event, the events
  * waiting for the watermark, the progress of each rule, the previous reading of each metric (for
- * rates) and its recent event ids. Stored as bytes in a versioned format of our own.
+ * rates). Stored as bytes in a versioned format of our own (2: without the event ids that format 1
+ * kept for its own deduplication; a checkpoint in format 1 is refused, with a message that says to
+ * start a new one).
  */
 final class DeviceHealthState {
-  private static final byte FORMAT = 1;
+  private static final byte FORMAT = 2;
 
   /** An event waiting for the watermark, ordered by event time then id. */
   record Pending(long tUs, String eventId) implements Comparable<Pending> {
@@ -44,7 +45,6 @@ final class DeviceHealthState {
   /** Processing time (ms) of the last call with data. */
   long lastSeenMs;
   final TreeMap<Pending, Map<String, Double>> pending = new TreeMap<>();
-  RecentIds seen = new RecentIds();
   final TreeMap<String, RuleState> rules = new TreeMap<>();
   /** Metric to {time_us, value} of its previous reading. */
   final TreeMap<String, double[]> previous = new TreeMap<>();
@@ -73,7 +73,6 @@ final class DeviceHealthState {
           out.writeDouble(v.getValue());
         }
       }
-      seen.write(out);
       out.writeInt(rules.size());
       for (Map.Entry<String, RuleState> e : rules.entrySet()) {
         out.writeUTF(e.getKey());
@@ -99,7 +98,8 @@ final class DeviceHealthState {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
       byte format = in.readByte();
       if (format != FORMAT) {
-        throw new IOException("unknown device health state format " + format);
+        throw new IOException("device health state format " + format + " is not " + FORMAT
+            + (format == 1 ? " (written before the shared deduplication): start the job on a new checkpoint" : ""));
       }
       s.tenantId = in.readUTF();
       s.deviceId = in.readUTF();
@@ -117,7 +117,6 @@ final class DeviceHealthState {
         }
         s.pending.put(p, values);
       }
-      s.seen = RecentIds.read(in);
       int rules = in.readInt();
       for (int i = 0; i < rules; i++) {
         RuleState r = new RuleState();

@@ -7,8 +7,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Rows the health function emits: {@code TRANSITION} (from, to, reason), {@code ALARM} (rule,
- * severity, RAISED or CLEARED, the reading, when it was raised), and {@code LATE} / {@code DUPLICATE} markers for the
- * accounting. {@code time_us} is the event time the row is about: the reading that caused it, or
+ * severity, RAISED or CLEARED, the reading, when it was raised), and {@code LATE} markers for the
+ * accounting (duplicates never reach it: {@link io.iotpipe.event.EventDedup}). {@code time_us} is the event time the row is about: the reading that caused it, or
  * for OFFLINE the last event plus the inactivity timeout.
  */
 public final class HealthOutput {
@@ -17,7 +17,6 @@ public final class HealthOutput {
   public static final String TRANSITION = "TRANSITION";
   public static final String ALARM = "ALARM";
   public static final String LATE = "LATE";
-  public static final String DUPLICATE = "DUPLICATE";
   public static final String RAISED = "RAISED";
   public static final String CLEARED = "CLEARED";
 

@@ -87,6 +87,12 @@ public abstract class BatchProgress<C> extends StreamingQueryListener {
     return n;
   }
 
+  /** The first value of the batch's observation {@code name} (a count), 0 when the batch had none. */
+  protected static long observedCount(StreamingQueryProgress p, String name) {
+    var row = p.observedMetrics().get(name);
+    return row == null ? 0 : row.getLong(0);
+  }
+
   /** A custom metric summed over the stateful operators. */
   protected static long stateMetric(StreamingQueryProgress p, String name) {
     long n = 0;

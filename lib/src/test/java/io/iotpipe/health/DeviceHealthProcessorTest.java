@@ -3,7 +3,6 @@ package io.iotpipe.health;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,7 +24,7 @@ class DeviceHealthProcessorTest {
       ]
       """);
 
-  final DeviceHealthProcessor processor = new DeviceHealthProcessor(RULES, Duration.ofMinutes(10));
+  final DeviceHealthProcessor processor = new DeviceHealthProcessor(RULES);
   final DeviceHealthState st = new DeviceHealthState();
   final List<Row> out = new ArrayList<>();
 
@@ -112,10 +111,10 @@ class DeviceHealthProcessorTest {
   }
 
   @Test
-  void lateReadingsAndDuplicatesAreMarkedNotApplied() {
-    feed(0, reading("a", 10, Map.of("temperature", 61.0)), reading("a", 10, Map.of("temperature", 61.0)));
+  void lateReadingsAreMarkedNotApplied() {
+    feed(0, reading("a", 10, Map.of("temperature", 61.0)));
     advance(100);
-    assertEquals(List.of("10 DUPLICATE", "10 UNKNOWN->ONLINE (first event)"), emitted());
+    assertEquals(List.of("10 UNKNOWN->ONLINE (first event)"), emitted());
     feed(100, reading("z", 50, Map.of("temperature", 99.0)));
     assertEquals(List.of("50 LATE"), emitted(), "behind the watermark");
   }

@@ -1,18 +1,7 @@
 package io.iotpipe.jobs.aggregates;
 
-import static io.iotpipe.event.EventFields.DEVICE_ID;
-import static io.iotpipe.event.EventFields.EVENT_ID;
-import static io.iotpipe.event.EventFields.EVENT_TIME;
-import static io.iotpipe.event.EventFields.KAFKA_OFFSET;
-import static io.iotpipe.event.EventFields.KAFKA_PARTITION;
-import static io.iotpipe.event.EventFields.KAFKA_TOPIC;
-import static io.iotpipe.event.EventFields.METRICS;
-import static io.iotpipe.event.EventFields.REASON;
-import static io.iotpipe.event.EventFields.TENANT_ID;
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.not;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.iotpipe.aggregate.AggregateTables;
@@ -32,7 +21,6 @@ import io.iotpipe.spark.SparkSessions;
 import io.iotpipe.spark.StreamingQueries;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -70,20 +58,15 @@ public final class AggregatesJob implements Job {
    * The pipeline: Kafka records → valid events (the parser of every job) → deduplicated (the
    * deduplication of every job, {@link EventDedup}) → the windows a micro-batch changed and its
    * late events ({@link WindowAggregation#stream}, update mode). Observed per batch: records,
-   * valid ones ({@code aggregates_input}), duplicates and late events ({@code aggregates_events}).
+   * valid ones ({@code aggregates_input}), duplicates ({@code aggregates_duplicates}) and late events
+   * ({@code aggregates_late}).
    */
   public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, EventDedup.Options dedup,
       AggregationSpec spec) {
     Dataset<Row> parsed = EventParser.parse(kafkaRecords, limits)
         .observe("aggregates_input", count_if(EventParser.isValid()), count_if(lit(true)));
-    // Only what the windows need crosses the deduplication's shuffle.
-    Dataset<Row> valid = parsed.where(EventParser.isValid()).select(col(TENANT_ID), col(DEVICE_ID), col(EVENT_ID),
-        col(EVENT_TIME), col(METRICS), col(KAFKA_TOPIC), col(KAFKA_PARTITION), col(KAFKA_OFFSET), col(REASON));
-    Dataset<Row> marked = EventDedup.apply(valid, dedup, spec.allowedLateness());
-    Column duplicate = col(EventDedup.DUPLICATE);
-    Dataset<Row> events = marked
-        .observe("aggregates_events", count_if(duplicate), count_if(not(duplicate).and(WindowAggregation.isLate(spec))))
-        .where(not(duplicate));
+    Dataset<Row> events = EventDedup.distinctValidEvents(parsed, dedup, spec.allowedLateness(), "aggregates_duplicates")
+        .observe("aggregates_late", count_if(WindowAggregation.isLate(spec)));
     return WindowAggregation.stream(events, spec);
   }
 

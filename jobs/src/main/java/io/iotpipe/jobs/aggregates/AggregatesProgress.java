@@ -41,10 +41,9 @@ public final class AggregatesProgress extends BatchProgress<AggregatesSink.Count
     consumed.addAndGet(p.numInputRows());
     droppedByWatermark.addAndGet(dropped);
     Row input = p.observedMetrics().get("aggregates_input");
-    Row events = p.observedMetrics().get("aggregates_events");
     long batchValid = input == null ? 0 : input.getLong(0);
-    long batchDuplicates = events == null ? 0 : events.getLong(0);
-    long batchLate = events == null ? 0 : events.getLong(1);
+    long batchDuplicates = observedCount(p, "aggregates_duplicates");
+    long batchLate = observedCount(p, "aggregates_late");
     valid.addAndGet(batchValid);
     duplicates.addAndGet(batchDuplicates);
     lateEvents.addAndGet(batchLate);

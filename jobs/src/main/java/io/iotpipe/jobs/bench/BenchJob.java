@@ -150,6 +150,9 @@ public final class BenchJob implements Job {
     for (String job : o.jobs()) {
       runs.put(job, availableNow(job, jobArgs(o, settings, job, topic, keyspace, work.resolve(job),
           "available-now", o.maxBatch(), Map.of()), records, rawEps, floorEps, out, o));
+      if (job.equals("ingest")) {
+        runs.putAll(inputChoices(countArgs, work, sim, records, rawEps, floorEps, out, o));
+      }
     }
     report.put("runs", runs);
 
@@ -271,6 +274,35 @@ public final class BenchJob implements Job {
         r.get("ratio_to_raw"), r.getOrDefault("ratio_to_floor", 1.0), r.get("batch_p50_ms"), r.get("batch_p99_ms"),
         r.get("peak_heap_mb"), r.get("peak_rss_mb"));
     return r;
+  }
+
+  /**
+   * What a downstream job pays to read its events, for the choice of "parse once, deduplicate
+   * once": the topic through the parse and the deduplication every streaming job starts with
+   * ({@code spark-count-dedup}), or the ingest run's Delta {@code events} table as a stream
+   * ({@code spark-count-delta}, in micro-batches of about the same number of records).
+   */
+  private static Map<String, Object> inputChoices(List<String> countArgs, Path work, SimulationSummary sim,
+      long records, double rawEps, double floorEps, Path out, BenchOptions o) throws IOException, InterruptedException {
+    Map<String, Object> runs = new LinkedHashMap<>();
+    List<String> dedupArgs = new ArrayList<>(countArgs);
+    dedupArgs.set(0, "count-dedup");
+    dedupArgs.replaceAll(a -> a.startsWith("checkpoint=") ? "checkpoint=" + work.resolve("checkpoints/count-dedup") : a);
+    runs.put("spark-count-dedup", availableNow("spark-count-dedup", dedupArgs, records, rawEps, floorEps, out, o));
+
+    Path events = work.resolve("ingest/delta/events");
+    long files;
+    try (Stream<Path> walk = Files.walk(events)) {
+      files = walk.filter(f -> f.toString().endsWith(".parquet")).count();
+    }
+    long perTrigger = Math.max(1, Math.round(files * (double) o.maxBatch() / Math.max(1, sim.validEvents())));
+    List<String> deltaArgs = new ArrayList<>(countArgs);
+    deltaArgs.set(0, "count-delta");
+    deltaArgs.replaceAll(a -> a.startsWith("checkpoint=") ? "checkpoint=" + work.resolve("checkpoints/count-delta") : a);
+    deltaArgs.addAll(List.of("delta-path=" + events, "max-files-per-trigger=" + perTrigger));
+    runs.put("spark-count-delta", availableNow("spark-count-delta", deltaArgs, sim.validEvents(), rawEps, floorEps,
+        out, o));
+    return runs;
   }
 
   /** How long a latency run waits for its last probes to become visible after the producers stopped. */

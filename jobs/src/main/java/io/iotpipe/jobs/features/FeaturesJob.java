@@ -5,8 +5,11 @@ import io.iotpipe.cassandra.CassandraOptions;
 import io.iotpipe.cassandra.CassandraSchema;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
+import io.iotpipe.event.EventDedup;
 import io.iotpipe.event.EventParser;
+import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.features.FeatureComputation;
+import io.iotpipe.features.FeatureSpec;
 import io.iotpipe.features.FeatureStore;
 import io.iotpipe.jobs.Job;
 import io.iotpipe.kafka.KafkaSource;
@@ -22,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Job {@code features}: Kafka → parse and validate → rolling feature vectors per device event →
- * offline store (Delta {@code features}) and online store (Cassandra {@code device_features}).
+ * Job {@code features}: Kafka → parse, validate and deduplicate (the same code as every job) →
+ * rolling feature vectors per device event → offline store (Delta {@code features}) and online
+ * store (Cassandra {@code device_features}).
  */
 public final class FeaturesJob implements Job {
   public static final String QUERY_NAME = "features";
@@ -52,6 +56,20 @@ public final class FeaturesJob implements Job {
     }
   }
 
+  /**
+   * The pipeline: Kafka records → valid events (the parser of every job) → deduplicated (the
+   * deduplication of every job, {@link EventDedup}; duplicates counted in the observation
+   * {@code features_duplicates}) → feature rows and late markers ({@link FeatureComputation#stream}).
+   */
+  public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, EventDedup.Options dedup,
+      FeatureSpec spec) {
+    Dataset<Row> events = EventDedup.distinctValidEvents(EventParser.parse(kafkaRecords, limits), dedup,
+        spec.allowedLateness(), DUPLICATES_OBSERVATION);
+    return FeatureComputation.stream(events, spec);
+  }
+
+  static final String DUPLICATES_OBSERVATION = "features_duplicates";
+
   public static Running startFromOptions(SparkSession spark, FeaturesOptions o) throws TimeoutException {
     CassandraOptions c = o.cassandra();
     try (CqlSession session = c.openSession()) {
@@ -63,8 +81,7 @@ public final class FeaturesJob implements Job {
     FeaturesProgress progress = new FeaturesProgress(QUERY_NAME);
     spark.streams().addListener(progress);
     Dataset<Row> kafka = KafkaSource.stream(spark, o.kafka(), o.stream());
-    Dataset<Row> events = EventParser.parse(kafka, o.limits()).where(EventParser.isValid());
-    StreamingQuery query = StreamingQueries.start(FeatureComputation.stream(events, o.spec()), QUERY_NAME, o.stream(),
+    StreamingQuery query = StreamingQueries.start(pipeline(kafka, o.limits(), o.dedup(), o.spec()), QUERY_NAME, o.stream(),
         new FeaturesSink(o.spec(), offline, c.connector(), c.keyspace(), o.onlineTtl(), progress));
     LOG.info("features: reading {} (trigger {}), {} features ({}) over {}, writing {} and Cassandra {}.{}",
         o.kafka().eventsTopic(), o.stream().trigger(), o.spec().names().size(), o.spec().id(), o.spec().horizons(),

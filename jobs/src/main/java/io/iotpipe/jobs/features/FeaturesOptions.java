@@ -5,6 +5,7 @@ import io.iotpipe.config.Durations;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.StorageOptions;
+import io.iotpipe.event.EventDedup;
 import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.features.FeatureSpec;
 import io.iotpipe.kafka.KafkaOptions;
@@ -21,6 +22,7 @@ public record FeaturesOptions(
     StorageOptions storage,
     ValidationLimits limits,
     StreamOptions stream,
+    EventDedup.Options dedup,
     FeatureSpec spec,
     Duration onlineTtl) {
 
@@ -36,9 +38,6 @@ public record FeaturesOptions(
   public static final OptionKey<Duration> ALLOWED_LATENESS = OptionKey.duration("features.allowed-lateness",
       Duration.ofMinutes(2), Duration.ZERO,
       "an event's features are computed once the watermark (largest event time seen minus this) passes it");
-  public static final OptionKey<Duration> DEDUP_WINDOW = OptionKey.duration("features.dedup-window",
-      Duration.ofMinutes(10), Duration.ofSeconds(1),
-      "an event whose event_id the same device sent less than this long ago is a duplicate");
   public static final OptionKey<Duration> ONLINE_TTL = OptionKey.duration("features.online-ttl",
       Duration.ofDays(7), Duration.ofMinutes(1), "TTL of rows in Cassandra table device_features");
 
@@ -48,13 +47,14 @@ public record FeaturesOptions(
     keys.addAll(StorageOptions.KEYS);
     keys.addAll(ValidationLimits.KEYS);
     keys.addAll(StreamOptions.keys(JOB, DEFAULT_TRIGGER));
-    keys.addAll(List.of(METRICS, HORIZONS, ALLOWED_LATENESS, DEDUP_WINDOW, ONLINE_TTL));
+    keys.addAll(EventDedup.KEYS);
+    keys.addAll(List.of(METRICS, HORIZONS, ALLOWED_LATENESS, ONLINE_TTL));
     return keys;
   }
 
   public static FeatureSpec spec(Settings s) {
     try {
-      return new FeatureSpec(s.get(METRICS), s.get(HORIZONS), s.get(ALLOWED_LATENESS), s.get(DEDUP_WINDOW));
+      return new FeatureSpec(s.get(METRICS), s.get(HORIZONS), s.get(ALLOWED_LATENESS));
     } catch (IllegalArgumentException e) {
       throw new io.iotpipe.config.InvalidOptionException(
           e.getMessage().startsWith("horizon") ? HORIZONS.name() : METRICS.name(), e.getMessage());
@@ -63,7 +63,7 @@ public record FeaturesOptions(
 
   /** The part of the options a batch recomputation needs: the definitions and the online store's TTL. */
   public record Batch(FeatureSpec spec, Duration onlineTtl) {
-    public static final List<OptionKey<?>> KEYS = List.of(METRICS, HORIZONS, ALLOWED_LATENESS, DEDUP_WINDOW, ONLINE_TTL);
+    public static final List<OptionKey<?>> KEYS = List.of(METRICS, HORIZONS, ALLOWED_LATENESS, ONLINE_TTL);
 
     public static Batch from(Settings s) {
       return new Batch(FeaturesOptions.spec(s), s.get(ONLINE_TTL));
@@ -73,6 +73,6 @@ public record FeaturesOptions(
   public static FeaturesOptions from(Settings s) {
     StorageOptions storage = StorageOptions.from(s);
     return new FeaturesOptions(KafkaOptions.from(s), CassandraOptions.from(s), storage, ValidationLimits.from(s),
-        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), spec(s), s.get(ONLINE_TTL));
+        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), EventDedup.Options.from(s), spec(s), s.get(ONLINE_TTL));
   }
 }

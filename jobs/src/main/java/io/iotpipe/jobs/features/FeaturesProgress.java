@@ -31,15 +31,16 @@ public final class FeaturesProgress extends BatchProgress<FeaturesSink.Counts> i
     long dropped = droppedByWatermark(p);
     consumed.addAndGet(p.numInputRows());
     droppedByWatermark.addAndGet(dropped);
+    long batchDuplicates = observedCount(p, FeaturesJob.DUPLICATES_OBSERVATION);
+    duplicates.addAndGet(batchDuplicates);
     if (c == null) {
       return;
     }
     features.addAndGet(c.features());
     late.addAndGet(c.late());
-    duplicates.addAndGet(c.duplicates());
     String line = String.format("features batch %d: consumed %,d, feature rows %,d (%,d devices online), late %,d, "
         + "duplicates %,d (%,d ms)", p.batchId(), p.numInputRows(), c.features(), c.devices(), c.late(),
-        c.duplicates(), p.batchDuration());
+        batchDuplicates, p.batchDuration());
     if (dropped == 0) {
       LOG.info(line);
     } else {

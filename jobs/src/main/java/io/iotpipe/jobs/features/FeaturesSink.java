@@ -1,6 +1,5 @@
 package io.iotpipe.jobs.features;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count_if;
 
 import io.iotpipe.delta.DeltaAppend;
@@ -22,8 +21,8 @@ import org.apache.spark.storage.StorageLevel;
 final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
   private static final long serialVersionUID = 1L;
 
-  /** What a batch wrote. */
-  record Counts(long features, long late, long duplicates, long devices) {}
+  /** What a batch wrote (its duplicates are observed before it: {@link FeaturesJob#pipeline}). */
+  record Counts(long features, long late, long devices) {}
 
   interface Listener extends java.io.Serializable {
     void batch(long batchId, Counts counts);
@@ -51,8 +50,7 @@ final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
     String appId = "iotpipe-features-" + batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
     Dataset<Row> out = batch.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Row c = out.agg(count_if(col("kind").equalTo("FEATURES")), count_if(FeatureComputation.isLate()),
-          count_if(FeatureComputation.isDuplicate())).first();
+      Row c = out.agg(count_if(FeatureComputation.isFeatures()), count_if(FeatureComputation.isLate())).first();
       long features = c.getLong(0);
       long devices = 0;
       if (features > 0) {
@@ -60,7 +58,7 @@ final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
         DeltaAppend.once(rows, offlinePath, appId, batchId);
         devices = FeatureStore.writeOnline(rows, cassandra, keyspace, onlineTtl);
       }
-      listener.batch(batchId, new Counts(features, c.getLong(1), c.getLong(2), devices));
+      listener.batch(batchId, new Counts(features, c.getLong(1), devices));
     } finally {
       out.unpersist();
     }

@@ -5,8 +5,11 @@ import io.iotpipe.cassandra.CassandraOptions;
 import io.iotpipe.cassandra.CassandraSchema;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
+import io.iotpipe.event.EventDedup;
 import io.iotpipe.event.EventParser;
+import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.health.DeviceHealth;
+import io.iotpipe.health.HealthRules;
 import io.iotpipe.health.HealthStore;
 import io.iotpipe.jobs.Job;
 import io.iotpipe.kafka.KafkaSource;
@@ -24,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Job {@code device-health}: Kafka → parse and validate → per-device health state machine and
+ * Job {@code device-health}: Kafka → parse, validate and deduplicate (the same code as every job) → per-device health state machine and
  * declarative rules → transitions and alarms to Cassandra, Delta and Kafka. See its README.
  */
 public final class DeviceHealthJob implements Job {
@@ -54,6 +57,20 @@ public final class DeviceHealthJob implements Job {
     }
   }
 
+  /**
+   * The pipeline: Kafka records → valid events (the parser of every job) → deduplicated (the
+   * deduplication of every job, {@link EventDedup}; duplicates counted in the observation
+   * {@code device_health_duplicates}) → transitions, alarms and late markers ({@link DeviceHealth#stream}).
+   */
+  public static Dataset<Row> pipeline(Dataset<Row> kafkaRecords, ValidationLimits limits, EventDedup.Options dedup,
+      HealthRules rules, Duration allowedLateness) {
+    Dataset<Row> events = EventDedup.distinctValidEvents(EventParser.parse(kafkaRecords, limits), dedup,
+        allowedLateness, DUPLICATES_OBSERVATION);
+    return DeviceHealth.stream(events, rules, allowedLateness);
+  }
+
+  static final String DUPLICATES_OBSERVATION = "device_health_duplicates";
+
   public static Running startFromOptions(SparkSession spark, DeviceHealthOptions o) throws TimeoutException {
     return startFromOptions(spark, o, DeviceHealthSink.NO_STEP);
   }
@@ -69,11 +86,10 @@ public final class DeviceHealthJob implements Job {
     DeviceHealthProgress progress = new DeviceHealthProgress(QUERY_NAME);
     spark.streams().addListener(progress);
     Dataset<Row> kafka = KafkaSource.stream(spark, o.kafka(), o.stream());
-    Dataset<Row> events = EventParser.parse(kafka, o.limits()).where(EventParser.isValid());
     DeviceHealthSink sink = new DeviceHealthSink(o.storage().table(HealthStore.HISTORY), c.connector(), c.keyspace(),
         (int) o.ttl().toSeconds(), o.kafka(), o.topic(), progress, beforeKafka);
     StreamingQuery query = StreamingQueries.start(
-        DeviceHealth.stream(events, o.rules(), o.allowedLateness(), o.dedupWindow()), QUERY_NAME, o.stream(), sink);
+        pipeline(kafka, o.limits(), o.dedup(), o.rules(), o.allowedLateness()), QUERY_NAME, o.stream(), sink);
     LOG.info("device-health: reading {} (trigger {}), {} rules, inactivity {} by default, writing Cassandra {}.{{},{},{}}, "
             + "Delta {} and Kafka topic {}", o.kafka().eventsTopic(), o.stream().trigger(), o.rules().rules().size(),
         o.rules().defaultInactivity(), c.keyspace(), HealthStore.STATUS, HealthStore.TRANSITIONS, HealthStore.ALARMS,

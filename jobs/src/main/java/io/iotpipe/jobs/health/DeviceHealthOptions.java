@@ -5,6 +5,7 @@ import io.iotpipe.config.InvalidOptionException;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.StorageOptions;
+import io.iotpipe.event.EventDedup;
 import io.iotpipe.event.ValidationLimits;
 import io.iotpipe.health.HealthRules;
 import io.iotpipe.kafka.KafkaOptions;
@@ -16,7 +17,7 @@ import java.util.List;
 
 /** The options of job {@code device-health}; see its README. */
 public record DeviceHealthOptions(KafkaOptions kafka, CassandraOptions cassandra, StorageOptions storage,
-    ValidationLimits limits, StreamOptions stream, HealthRules rules, Duration allowedLateness, Duration dedupWindow,
+    ValidationLimits limits, StreamOptions stream, HealthRules rules, Duration allowedLateness, EventDedup.Options dedup,
     String topic, Duration ttl) {
 
   static final String JOB = "device-health";
@@ -27,8 +28,6 @@ public record DeviceHealthOptions(KafkaOptions kafka, CassandraOptions cassandra
   public static final OptionKey<Duration> ALLOWED_LATENESS = OptionKey.duration("device-health.allowed-lateness",
       Duration.ofSeconds(30), Duration.ZERO, "readings are applied in event-time order once the watermark "
           + "(largest event time seen minus this) passes them; older ones are late");
-  public static final OptionKey<Duration> DEDUP_WINDOW = OptionKey.duration("device-health.dedup-window",
-      Duration.ofMinutes(10), Duration.ofSeconds(1), "an event id the device sent less than this long ago is a duplicate");
   public static final OptionKey<String> TOPIC = OptionKey.string("device-health.topic", "device-health",
       "Kafka topic of transitions and alarms (transactional: read with isolation.level=read_committed)");
   public static final OptionKey<Duration> TTL = OptionKey.duration("device-health.ttl", Duration.ofDays(30),
@@ -40,7 +39,8 @@ public record DeviceHealthOptions(KafkaOptions kafka, CassandraOptions cassandra
     keys.addAll(StorageOptions.KEYS);
     keys.addAll(ValidationLimits.KEYS);
     keys.addAll(StreamOptions.keys(JOB, DEFAULT_TRIGGER));
-    keys.addAll(List.of(RULES_FILE, ALLOWED_LATENESS, DEDUP_WINDOW, TOPIC, TTL));
+    keys.addAll(EventDedup.KEYS);
+    keys.addAll(List.of(RULES_FILE, ALLOWED_LATENESS, TOPIC, TTL));
     return keys;
   }
 
@@ -53,7 +53,7 @@ public record DeviceHealthOptions(KafkaOptions kafka, CassandraOptions cassandra
       throw new InvalidOptionException(RULES_FILE.name(), e.getMessage());
     }
     return new DeviceHealthOptions(KafkaOptions.from(s), CassandraOptions.from(s), storage, ValidationLimits.from(s),
-        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), rules, s.get(ALLOWED_LATENESS), s.get(DEDUP_WINDOW),
+        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), rules, s.get(ALLOWED_LATENESS), EventDedup.Options.from(s),
         s.get(TOPIC), s.get(TTL));
   }
 }

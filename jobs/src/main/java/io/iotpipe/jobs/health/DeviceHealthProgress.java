@@ -30,10 +30,14 @@ public final class DeviceHealthProgress extends BatchProgress<DeviceHealthSink.C
 
   @Override
   protected void onBatch(StreamingQueryProgress p, DeviceHealthSink.Counts c) {
-    for (StateOperatorProgress op : p.stateOperators()) {
+    // Spark lists the stateful operators from the plan's top: the health function, then the
+    // deduplication's shards.
+    if (p.stateOperators().length > 0) {
+      StateOperatorProgress op = p.stateOperators()[0];
       stateRows = op.numRowsTotal();
       stateBytes = op.memoryUsedBytes();
     }
+    long batchDuplicates = observedCount(p, DeviceHealthJob.DUPLICATES_OBSERVATION);
     if (c == null || (p.numInputRows() == 0 && c.transitions() + c.alarmsRaised() + c.alarmsCleared() == 0)) {
       return;
     }
@@ -42,7 +46,7 @@ public final class DeviceHealthProgress extends BatchProgress<DeviceHealthSink.C
     cleared.addAndGet(c.alarmsCleared());
     LOG.info(String.format("device-health batch %d: consumed %,d, transitions %,d, alarms raised %,d / cleared %,d, "
             + "late %,d, duplicates %,d; state: %,d devices, %,d KiB (%,d ms)", p.batchId(), p.numInputRows(),
-        c.transitions(), c.alarmsRaised(), c.alarmsCleared(), c.late(), c.duplicates(), stateRows, stateBytes / 1024,
+        c.transitions(), c.alarmsRaised(), c.alarmsCleared(), c.late(), batchDuplicates, stateRows, stateBytes / 1024,
         p.batchDuration()));
   }
 

@@ -30,8 +30,8 @@ final class DeviceHealthSink implements VoidFunction2<Dataset<Row>, Long> {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What a batch did. */
-  record Counts(long transitions, long alarmsRaised, long alarmsCleared, long late, long duplicates) {}
+  /** What a batch did (its duplicates are observed before it: {@link DeviceHealthJob#pipeline}). */
+  record Counts(long transitions, long alarmsRaised, long alarmsCleared, long late) {}
 
   interface Listener extends java.io.Serializable {
     void batch(long batchId, Counts counts);
@@ -75,8 +75,7 @@ final class DeviceHealthSink implements VoidFunction2<Dataset<Row>, Long> {
       Row c = out.agg(count_if(col("kind").equalTo(HealthOutput.TRANSITION)),
           count_if(col("alarm_state").equalTo(HealthOutput.RAISED)),
           count_if(col("alarm_state").equalTo(HealthOutput.CLEARED)),
-          count_if(col("kind").equalTo(HealthOutput.LATE)),
-          count_if(col("kind").equalTo(HealthOutput.DUPLICATE))).first();
+          count_if(col("kind").equalTo(HealthOutput.LATE))).first();
       if (c.getLong(0) + c.getLong(1) + c.getLong(2) > 0) {
         Dataset<Row> history = HealthStore.history(out).cache();
         DeltaAppend.once(history, historyPath, "iotpipe-device-health-" + queryId, batchId);
@@ -85,7 +84,7 @@ final class DeviceHealthSink implements VoidFunction2<Dataset<Row>, Long> {
         publish(history.collectAsList(), queryId, batchId);
         history.unpersist();
       }
-      listener.batch(batchId, new Counts(c.getLong(0), c.getLong(1), c.getLong(2), c.getLong(3), c.getLong(4)));
+      listener.batch(batchId, new Counts(c.getLong(0), c.getLong(1), c.getLong(2), c.getLong(3)));
     } finally {
       out.unpersist();
     }

@@ -2,7 +2,6 @@ package io.iotpipe.jobs.ingest;
 
 import io.iotpipe.spark.BatchProgress;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +39,7 @@ public final class IngestProgress extends BatchProgress<long[]> implements Inges
     }
     long v = sink == null ? 0 : sink[0];
     long q = sink == null ? 0 : sink[1];
-    Row dedup = p.observedMetrics().get("ingest_dedup");
-    long dropped = dedup == null ? 0 : dedup.getLong(0);
+    long dropped = observedCount(p, "ingest_dedup");
     long droppedAsLate = droppedByWatermark(p);
     consumed.addAndGet(in);
     valid.addAndGet(v);

@@ -31,8 +31,7 @@ public record ScoreOptions(KafkaOptions kafka, CassandraOptions cassandra, Stora
     keys.addAll(StorageOptions.KEYS);
     keys.addAll(StreamOptions.keys(JOB, DEFAULT_TRIGGER));
     keys.add(ModelRegistry.ROOT);
-    keys.addAll(List.of(FeaturesOptions.METRICS, FeaturesOptions.HORIZONS, FeaturesOptions.ALLOWED_LATENESS,
-        FeaturesOptions.DEDUP_WINDOW));
+    keys.addAll(List.of(FeaturesOptions.METRICS, FeaturesOptions.HORIZONS, FeaturesOptions.ALLOWED_LATENESS));
     keys.addAll(List.of(ALERTS_TOPIC, ALERTS_TTL));
     return keys;
   }

@@ -28,8 +28,7 @@ public record TrainOptions(StorageOptions storage, String modelsRoot, FeatureSpe
   public static List<OptionKey<?>> keys() {
     List<OptionKey<?>> keys = new ArrayList<>(StorageOptions.KEYS);
     keys.add(ModelRegistry.ROOT);
-    keys.addAll(List.of(FeaturesOptions.METRICS, FeaturesOptions.HORIZONS, FeaturesOptions.ALLOWED_LATENESS,
-        FeaturesOptions.DEDUP_WINDOW));
+    keys.addAll(List.of(FeaturesOptions.METRICS, FeaturesOptions.HORIZONS, FeaturesOptions.ALLOWED_LATENESS));
     keys.addAll(List.of(TRUTH_FILE, TEST_FRACTION, MAX_FEATURE_AGE, MAX_ITERATIONS, FORCE));
     return keys;
   }
