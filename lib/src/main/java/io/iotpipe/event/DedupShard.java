@@ -21,12 +21,12 @@ import java.util.UUID;
  * own events move it), so a new event is stored unresolved and gets the clock of the next batch
  * that touches the shard: at least the clock after the batch that read it. Ids in canonical
  * UUID form are kept as 16 bytes, times as variable-length differences in time order, tenants
- * once per shard: about 18 bytes an event.
+ * once per shard: about 19 bytes an event.
  */
 final class DedupShard {
   private static final byte FORMAT = 1;
 
-  /** An event's identity: the tenant and the id as {@link RecentIds#key} gives it. */
+  /** An event's identity: the tenant and the id as {@link #key} gives it. */
   private record Id(String tenant, Object id) {}
 
   /** The clock of an event read in a micro-batch that has not been followed by another touch yet. */
@@ -36,7 +36,7 @@ final class DedupShard {
 
   /** Records the event as read; false if it was read already. */
   boolean firstTime(String tenant, String eventId) {
-    return firstTimes.putIfAbsent(new Id(tenant, RecentIds.key(eventId)), UNRESOLVED) == null;
+    return firstTimes.putIfAbsent(new Id(tenant, key(eventId)), UNRESOLVED) == null;
   }
 
   /**
@@ -66,15 +66,15 @@ final class DedupShard {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 20 * entries.size());
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeByte(FORMAT);
-      RecentIds.writeVarLong(out, tenants.size());
+      writeVarLong(out, tenants.size());
       for (String t : tenants.keySet()) {
         out.writeUTF(t);
       }
-      RecentIds.writeVarLong(out, entries.size());
+      writeVarLong(out, entries.size());
       long previous = 0;
       for (Map.Entry<Id, Long> e : entries) {
-        RecentIds.writeVarLong(out, tenants.get(e.getKey().tenant()));
-        RecentIds.writeVarLong(out, RecentIds.zigZag(e.getValue() - previous));
+        writeVarLong(out, tenants.get(e.getKey().tenant()));
+        writeVarLong(out, zigZag(e.getValue() - previous));
         previous = e.getValue();
         if (e.getKey().id() instanceof UUID u) {
           out.writeByte(1);
@@ -98,15 +98,15 @@ final class DedupShard {
       if (format != FORMAT) {
         throw new IOException("unknown dedup shard format " + format);
       }
-      String[] tenants = new String[(int) RecentIds.readVarLong(in)];
+      String[] tenants = new String[(int) readVarLong(in)];
       for (int i = 0; i < tenants.length; i++) {
         tenants[i] = in.readUTF();
       }
-      long n = RecentIds.readVarLong(in);
+      long n = readVarLong(in);
       long time = 0;
       for (long i = 0; i < n; i++) {
-        String tenant = tenants[(int) RecentIds.readVarLong(in)];
-        time += RecentIds.unZigZag(RecentIds.readVarLong(in));
+        String tenant = tenants[(int) readVarLong(in)];
+        time += unZigZag(readVarLong(in));
         byte kind = in.readByte();
         Object id = switch (kind) {
           case 1 -> new UUID(in.readLong(), in.readLong());
@@ -119,5 +119,62 @@ final class DedupShard {
       throw new UncheckedIOException(e);
     }
     return s;
+  }
+
+  /**
+   * The id as a {@link UUID} if it is one in canonical form (lower case, so that the UUID prints
+   * as exactly this id again), else the id itself.
+   */
+  private static Object key(String id) {
+    if (id.length() != 36 || id.charAt(8) != '-' || id.charAt(13) != '-' || id.charAt(18) != '-'
+        || id.charAt(23) != '-') {
+      return id;
+    }
+    long hi = 0;
+    long lo = 0;
+    for (int i = 0; i < 36; i++) {
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        continue;
+      }
+      char c = id.charAt(i);
+      int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (digit < 0) {
+        return id;
+      }
+      if (i < 19) {
+        hi = hi << 4 | digit;
+      } else {
+        lo = lo << 4 | digit;
+      }
+    }
+    return new UUID(hi, lo);
+  }
+
+  private static long zigZag(long v) {
+    return (v << 1) ^ (v >> 63);
+  }
+
+  private static long unZigZag(long v) {
+    return (v >>> 1) ^ -(v & 1);
+  }
+
+  private static void writeVarLong(DataOutputStream out, long v) throws IOException {
+    while ((v & ~0x7FL) != 0) {
+      out.writeByte((int) (v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out.writeByte((int) v);
+  }
+
+  private static long readVarLong(DataInputStream in) throws IOException {
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      byte b = in.readByte();
+      v |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        return v;
+      }
+    }
+    throw new IOException("malformed variable-length number in a dedup shard");
   }
 }
