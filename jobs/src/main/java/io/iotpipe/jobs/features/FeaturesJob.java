@@ -81,8 +81,8 @@ public final class FeaturesJob implements Job {
     FeaturesProgress progress = new FeaturesProgress(QUERY_NAME);
     spark.streams().addListener(progress);
     Dataset<Row> kafka = KafkaSource.stream(spark, o.kafka(), o.stream());
-    StreamingQuery query = StreamingQueries.start(pipeline(kafka, o.limits(), o.dedup(), o.spec()), QUERY_NAME, o.stream(),
-        new FeaturesSink(o.spec(), offline, c.connector(), c.keyspace(), o.onlineTtl(), progress));
+    StreamingQuery query = StreamingQueries.start(pipeline(kafka, o.limits(), o.dedup(), o.spec()), QUERY_NAME,
+        o.stream(), new FeaturesSink(o.spec(), offline, c.connector(), c.keyspace(), o.onlineTtl(), progress));
     LOG.info("features: reading {} (trigger {}), {} features ({}) over {}, writing {} and Cassandra {}.{}",
         o.kafka().eventsTopic(), o.stream().trigger(), o.spec().names().size(), o.spec().id(), o.spec().horizons(),
         offline, c.keyspace(), FeatureStore.ONLINE_TABLE);

@@ -27,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Job {@code device-health}: Kafka → parse, validate and deduplicate (the same code as every job) → per-device health state machine and
- * declarative rules → transitions and alarms to Cassandra, Delta and Kafka. See its README.
+ * Job {@code device-health}: Kafka → parse, validate and deduplicate (the same code as every job)
+ * → per-device health state machine and declarative rules → transitions and alarms to Cassandra,
+ * Delta and Kafka. See its README.
  */
 public final class DeviceHealthJob implements Job {
   public static final String QUERY_NAME = "device_health";

@@ -17,8 +17,8 @@ import java.util.List;
 
 /** The options of job {@code device-health}; see its README. */
 public record DeviceHealthOptions(KafkaOptions kafka, CassandraOptions cassandra, StorageOptions storage,
-    ValidationLimits limits, StreamOptions stream, HealthRules rules, Duration allowedLateness, EventDedup.Options dedup,
-    String topic, Duration ttl) {
+    ValidationLimits limits, StreamOptions stream, HealthRules rules, Duration allowedLateness,
+    EventDedup.Options dedup, String topic, Duration ttl) {
 
   static final String JOB = "device-health";
   static final String DEFAULT_TRIGGER = "5s";
@@ -53,7 +53,7 @@ public record DeviceHealthOptions(KafkaOptions kafka, CassandraOptions cassandra
       throw new InvalidOptionException(RULES_FILE.name(), e.getMessage());
     }
     return new DeviceHealthOptions(KafkaOptions.from(s), CassandraOptions.from(s), storage, ValidationLimits.from(s),
-        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), rules, s.get(ALLOWED_LATENESS), EventDedup.Options.from(s),
-        s.get(TOPIC), s.get(TTL));
+        StreamOptions.from(s, JOB, DEFAULT_TRIGGER, storage), rules, s.get(ALLOWED_LATENESS),
+        EventDedup.Options.from(s), s.get(TOPIC), s.get(TTL));
   }
 }
