@@ -31,7 +31,8 @@ public final class SparkSessions {
       Map.entry("spark.sql.objectHashAggregate.sortBased.fallbackThreshold", "262144"),
       // The sinks cache each micro-batch for the few writes that read it, and drop it after:
       // compressing the cache only costs (choosing each column's encoding through boxed hash
-      // maps was 6% of ingest's CPU in a flight recording).
+      // maps was 6% of ingest's CPU in a flight recording). A session that caches large tables
+      // for long (a notebook) may want it back on.
       Map.entry("spark.sql.inMemoryColumnarStorage.compressed", "false"),
       // Columns whose values are all or nearly all distinct: Parquet's dictionary for them is
       // built, outgrown and dropped in every file (10% of ingest's CPU in a flight recording).

@@ -22,6 +22,7 @@ import io.iotpipe.aggregate.WindowAggregation;
 import io.iotpipe.aggregate.WindowLog;
 import io.iotpipe.aggregate.WindowServing;
 import io.iotpipe.delta.DeltaAppend;
+import io.iotpipe.spark.MicroBatch;
 import io.iotpipe.spark.StreamingQueries;
 import java.sql.Date;
 import java.sql.Timestamp;
@@ -103,21 +104,20 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
     SparkSession spark = batch.sparkSession();
-    String queryId = spark.sparkContext().getLocalProperty("sql.streaming.queryId");
-    String appId = "iotpipe-aggregates-" + queryId;
     long watermark = StreamingQueries.batchWatermarkMs(spark, checkpoint, batchId);
     long previous = StreamingQueries.batchWatermarkMs(spark, checkpoint, batchId - 1);
-    // Computed once: the aggregation's state advances once per batch, and three writes read it.
-    Dataset<Row> out = batch.persist(StorageLevel.MEMORY_AND_DISK());
     long started = System.nanoTime();
-    try {
+    // Computed once: the aggregation's state advances once per batch, and three writes read it.
+    try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+      Dataset<Row> out = b.rows();
+      String appId = b.appId("aggregates");
       long cassandraRows = serving.write(AggregateTables.windows(out).withColumn(WindowServing.FINAL, lit(false)));
       // The first write ran the micro-batch's plan (read, parse, deduplicate, aggregate): its time is the batch's.
       long servingMs = (System.nanoTime() - started) / 1_000_000;
       // From the cached output; not an Observation, which waits for Spark's listener bus.
-      Row counts = out.agg(count_if(col(LATE_EVENT_ID).isNull()), count_if(col(LATE_EVENT_ID).isNotNull()),
+      Row counts = b.counts(count_if(col(LATE_EVENT_ID).isNull()), count_if(col(LATE_EVENT_ID).isNotNull()),
           min(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END)))),
-          max(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END))))).first();
+          max(when(col(LATE_EVENT_ID).isNull(), unix_millis(col(WINDOW_END)))));
       long updated = counts.getLong(0);
       if (updated > 0) {
         log.write(AggregateTables.windows(out), batchId, counts.getLong(2), counts.getLong(3));
@@ -157,8 +157,6 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
       long finalsMs = (System.nanoTime() - started) / 1_000_000 - servingMs - logMs;
       listener.batch(batchId, new Counts(updated, closed, fleetClosed, cassandraRows, deltaRows, servingMs, logMs,
           finalsMs));
-    } finally {
-      out.unpersist();
     }
   }
 

@@ -6,12 +6,12 @@ import io.iotpipe.delta.DeltaAppend;
 import io.iotpipe.features.FeatureComputation;
 import io.iotpipe.features.FeatureSpec;
 import io.iotpipe.features.FeatureStore;
+import io.iotpipe.spark.MicroBatch;
 import com.datastax.spark.connector.cql.CassandraConnector;
 import java.time.Duration;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Writes one micro-batch of feature rows to both stores: the offline Delta table (idempotent
@@ -47,20 +47,16 @@ final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) {
-    String appId = "iotpipe-features-" + batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
-    Dataset<Row> out = batch.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Row c = out.agg(count_if(FeatureComputation.isFeatures()), count_if(FeatureComputation.isLate())).first();
+    try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+      Row c = b.counts(count_if(FeatureComputation.isFeatures()), count_if(FeatureComputation.isLate()));
       long features = c.getLong(0);
       long devices = 0;
       if (features > 0) {
-        Dataset<Row> rows = FeatureComputation.featureRows(out, spec);
-        DeltaAppend.once(rows, offlinePath, appId, batchId);
+        Dataset<Row> rows = FeatureComputation.featureRows(b.rows(), spec);
+        DeltaAppend.once(rows, offlinePath, b.appId("features"), batchId);
         devices = FeatureStore.writeOnline(rows, cassandra, keyspace, onlineTtl);
       }
       listener.batch(batchId, new Counts(features, c.getLong(1), devices));
-    } finally {
-      out.unpersist();
     }
   }
 }

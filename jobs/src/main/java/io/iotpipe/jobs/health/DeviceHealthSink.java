@@ -10,6 +10,7 @@ import io.iotpipe.health.HealthOutput;
 import io.iotpipe.health.HealthStore;
 import io.iotpipe.kafka.KafkaOptions;
 import io.iotpipe.kafka.TransactionalPublisher;
+import io.iotpipe.spark.MicroBatch;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Writes one micro-batch of transitions and alarms to Delta {@code health_events} (idempotent
@@ -69,24 +69,21 @@ final class DeviceHealthSink implements VoidFunction2<Dataset<Row>, Long> {
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
-    String queryId = batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
-    Dataset<Row> out = batch.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Row c = out.agg(count_if(col("kind").equalTo(HealthOutput.TRANSITION)),
+    try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+      String queryId = MicroBatch.queryId(batch.sparkSession());
+      Row c = b.counts(count_if(col("kind").equalTo(HealthOutput.TRANSITION)),
           count_if(col("alarm_state").equalTo(HealthOutput.RAISED)),
           count_if(col("alarm_state").equalTo(HealthOutput.CLEARED)),
-          count_if(col("kind").equalTo(HealthOutput.LATE))).first();
+          count_if(col("kind").equalTo(HealthOutput.LATE)));
       if (c.getLong(0) + c.getLong(1) + c.getLong(2) > 0) {
-        Dataset<Row> history = HealthStore.history(out).cache();
-        DeltaAppend.once(history, historyPath, "iotpipe-device-health-" + queryId, batchId);
+        Dataset<Row> history = HealthStore.history(b.rows()).cache();
+        DeltaAppend.once(history, historyPath, b.appId("device-health"), batchId);
         HealthStore.writeServing(history, cassandra, keyspace, ttlSeconds);
         beforeKafka.run(batchId);
         publish(history.collectAsList(), queryId, batchId);
         history.unpersist();
       }
       listener.batch(batchId, new Counts(c.getLong(0), c.getLong(1), c.getLong(2), c.getLong(3)));
-    } finally {
-      out.unpersist();
     }
   }
 

@@ -12,12 +12,12 @@ import io.iotpipe.delta.DeltaAppend;
 import io.iotpipe.delta.DeltaMerge;
 import io.iotpipe.event.EventParser;
 import io.iotpipe.jobs.ingest.IngestOptions.WriteMode;
+import io.iotpipe.spark.MicroBatch;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 
 /**
  * Writes one micro-batch of parsed, deduplicated records: valid events to {@code events},
@@ -68,24 +68,19 @@ public final class IngestSink implements VoidFunction2<Dataset<Row>, Long> {
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) {
-    // The id Spark keeps in the checkpoint: the same after a restart, new for a new checkpoint.
-    String appId = "iotpipe-ingest-" + batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
-    // Cached: the batch is read three times (counts, events, quarantine) but consumed and
-    // deduplicated once.
-    Dataset<Row> rows = batch.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Row c = rows.agg(count_if(EventParser.isValid()), count_if(EventParser.isValid().equalTo(false))).first();
+    // Read three times (counts, events, quarantine), consumed and deduplicated once.
+    try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+      Row c = b.counts(count_if(EventParser.isValid()), count_if(EventParser.isValid().equalTo(false)));
       long valid = c.getLong(0);
       long quarantined = c.getLong(1);
+      String appId = b.appId("ingest");
       if (valid > 0) {
-        events.write(EventParser.events(rows), appId, batchId);
+        events.write(EventParser.events(b.rows()), appId, batchId);
       }
       if (quarantined > 0) {
-        quarantine.write(EventParser.quarantine(rows), appId, batchId);
+        quarantine.write(EventParser.quarantine(b.rows()), appId, batchId);
       }
       counts.batch(batchId, valid, quarantined);
-    } finally {
-      rows.unpersist();
     }
   }
 }

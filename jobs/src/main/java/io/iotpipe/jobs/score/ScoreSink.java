@@ -11,6 +11,7 @@ import io.iotpipe.kafka.TransactionalPublisher;
 import io.iotpipe.ml.Alerts;
 import io.iotpipe.ml.AnomalyModel;
 import io.iotpipe.ml.ModelRegistry;
+import io.iotpipe.spark.MicroBatch;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,7 +71,7 @@ final class ScoreSink implements VoidFunction2<Dataset<Row>, Long> {
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
     SparkSession spark = batch.sparkSession();
-    String queryId = spark.sparkContext().getLocalProperty("sql.streaming.queryId");
+    String queryId = MicroBatch.queryId(spark);
     if (registry == null) {
       registry = new ModelRegistry(spark, o.storage().deltaRoot(), o.modelsRoot());
       models = new HashMap<>();
