@@ -14,7 +14,7 @@ import org.apache.spark.storage.StorageLevel;
  * released when the sink is done, whether its writes succeeded or not:
  *
  * <pre>{@code
- * try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+ * try (MicroBatch b = MicroBatch.cache(batch)) {
  *   Row c = b.counts(count_if(...), count_if(...));
  *   ... the writes, in their order, each reading b.rows() ...
  * }
@@ -22,25 +22,19 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class MicroBatch implements AutoCloseable {
   private final Dataset<Row> rows;
-  private final long id;
 
-  private MicroBatch(Dataset<Row> rows, long id) {
+  private MicroBatch(Dataset<Row> rows) {
     this.rows = rows;
-    this.id = id;
   }
 
-  /** Caches the rows of micro-batch {@code batchId} (in memory, spilling to disk). */
-  public static MicroBatch cache(Dataset<Row> batch, long batchId) {
-    return new MicroBatch(batch.persist(StorageLevel.MEMORY_AND_DISK()), batchId);
+  /** Caches the rows of a micro-batch (in memory, spilling to disk). */
+  public static MicroBatch cache(Dataset<Row> batch) {
+    return new MicroBatch(batch.persist(StorageLevel.MEMORY_AND_DISK()));
   }
 
   /** The batch's rows, cached. */
   public Dataset<Row> rows() {
     return rows;
-  }
-
-  public long id() {
-    return id;
   }
 
   /** Aggregates over the batch's rows (counts, say), computed in one Spark job. */

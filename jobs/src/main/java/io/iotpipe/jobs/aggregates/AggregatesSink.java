@@ -108,7 +108,7 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
     long previous = StreamingQueries.batchWatermarkMs(spark, checkpoint, batchId - 1);
     long started = System.nanoTime();
     // Computed once: the aggregation's state advances once per batch, and three writes read it.
-    try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+    try (MicroBatch b = MicroBatch.cache(batch)) {
       Dataset<Row> out = b.rows();
       String appId = b.appId("aggregates");
       long cassandraRows = serving.write(AggregateTables.windows(out).withColumn(WindowServing.FINAL, lit(false)));

@@ -47,7 +47,7 @@ final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) {
-    try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+    try (MicroBatch b = MicroBatch.cache(batch)) {
       Row c = b.counts(count_if(FeatureComputation.isFeatures()), count_if(FeatureComputation.isLate()));
       long features = c.getLong(0);
       long devices = 0;

@@ -69,7 +69,7 @@ final class DeviceHealthSink implements VoidFunction2<Dataset<Row>, Long> {
 
   @Override
   public void call(Dataset<Row> batch, Long batchId) throws Exception {
-    try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+    try (MicroBatch b = MicroBatch.cache(batch)) {
       String queryId = MicroBatch.queryId(batch.sparkSession());
       Row c = b.counts(count_if(col("kind").equalTo(HealthOutput.TRANSITION)),
           count_if(col("alarm_state").equalTo(HealthOutput.RAISED)),

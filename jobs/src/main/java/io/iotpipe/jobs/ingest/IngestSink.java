@@ -69,7 +69,7 @@ public final class IngestSink implements VoidFunction2<Dataset<Row>, Long> {
   @Override
   public void call(Dataset<Row> batch, Long batchId) {
     // Read three times (counts, events, quarantine), consumed and deduplicated once.
-    try (MicroBatch b = MicroBatch.cache(batch, batchId)) {
+    try (MicroBatch b = MicroBatch.cache(batch)) {
       Row c = b.counts(count_if(EventParser.isValid()), count_if(EventParser.isValid().equalTo(false)));
       long valid = c.getLong(0);
       long quarantined = c.getLong(1);
