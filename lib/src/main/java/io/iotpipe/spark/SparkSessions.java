@@ -36,8 +36,14 @@ public final class SparkSessions {
       Map.entry("spark.sql.inMemoryColumnarStorage.compressed", "false"),
       // Columns whose values are all or nearly all distinct: Parquet's dictionary for them is
       // built, outgrown and dropped in every file (10% of ingest's CPU in a flight recording).
+      // The same for the window rows' percentile sketches and first and last times.
       noDictionary("event_id"), noDictionary("event_time"), noDictionary("kafka_offset"),
-      noDictionary("kafka_timestamp"), noDictionary("metrics.key_value.value"));
+      noDictionary("kafka_timestamp"), noDictionary("metrics.key_value.value"), noDictionary("sketch"),
+      noDictionary("first_time"), noDictionary("last_time"),
+      // Parquet's standard 64-bit timestamps, not Spark's legacy default INT96 (12-byte binaries
+      // that are hashed as such for the dictionary and converted back on every read). Files
+      // already written with INT96 stay readable.
+      Map.entry("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"));
 
   /** Parquet's setting that writes the column at this path (dotted; a map's values: name.key_value.value) plainly. */
   private static Map.Entry<String, String> noDictionary(String columnPath) {

@@ -51,7 +51,8 @@ import org.apache.spark.storage.StorageLevel;
  *   <li>Delta {@code late_events}: the batch's late events;
  *   <li>when the batch's watermark passes window ends: the final state of each window that
  *       closed, read back from the log (the last state it had), with the longer windows merged
- *       from the smallest, to Delta {@code aggregates} and to Cassandra with {@code final = true};
+ *       from the smallest, to Delta {@code aggregates} and to Cassandra with {@code final = true}
+ *       (a smallest device window's row only gets the flag: it holds these statistics already);
  *       and the open longer windows touched, merged from their final smallest windows so far, to
  *       Cassandra.
  * </ol>
@@ -148,7 +149,11 @@ final class AggregatesSink implements VoidFunction2<Dataset<Row>, Long> {
             log.writePartials(finals.where(col(WINDOW_SIZE_S).equalTo(size.toSeconds())
                 .and(col(WindowServing.FINAL).equalTo(false))), batchId, end, end);
           }
-          cassandraRows += serving.write(finals);
+          // The smallest device windows closing now were served with these statistics already.
+          Column served = col(LEVEL).equalTo(DEVICE_LEVEL)
+              .and(col(WINDOW_SIZE_S).equalTo(spec.finest().toSeconds()));
+          cassandraRows += serving.markFinal(finals.where(served));
+          cassandraRows += serving.write(finals.where(served.equalTo(false)));
         } finally {
           finals.unpersist();
         }
