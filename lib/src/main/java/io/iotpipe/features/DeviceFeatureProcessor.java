@@ -29,7 +29,7 @@ final class DeviceFeatureProcessor implements Serializable {
 
   DeviceFeatureProcessor(FeatureSpec spec) {
     this.spec = spec;
-    this.width = 5 + spec.names().size();
+    this.width = spec.names().size();
     this.capSeconds = spec.longestHorizonMicros() / 1e6;
   }
 
@@ -53,13 +53,31 @@ final class DeviceFeatureProcessor implements Serializable {
         st.pending.put(new DeviceFeatureState.Pending(t, id), new TreeMap<>(r.<String, Double>getJavaMap(DeviceEvents.METRICS)));
       }
     }
+    // Each row is added once the next is computed, so that the device's last one of this call is
+    // known: it is the device's latest vector, the one the online store keeps.
+    DeviceFeatureState.Pending previous = null;
+    double[] previousFeatures = null;
     while (!st.pending.isEmpty() && st.pending.firstKey().tMicros() <= watermarkMicros) {
       Map.Entry<DeviceFeatureState.Pending, Map<String, Double>> e = st.pending.pollFirstEntry();
-      out.add(features(st, e.getKey(), e.getValue()));
+      double[] f = features(st, e.getKey(), e.getValue());
+      if (previous != null) {
+        out.add(featureRow(st, previous, previousFeatures, false));
+      }
+      previous = e.getKey();
+      previousFeatures = f;
+    }
+    if (previous != null) {
+      out.add(featureRow(st, previous, previousFeatures, true));
     }
   }
 
-  private Row features(DeviceFeatureState st, DeviceFeatureState.Pending event, Map<String, Double> values) {
+  private static Row featureRow(DeviceFeatureState st, DeviceFeatureState.Pending event, double[] features,
+      boolean latest) {
+    return RowFactory.create(FEATURES, st.tenantId, st.deviceId, event.eventId(), event.tMicros(), features, latest);
+  }
+
+  /** The features of {@code event}, which joins the device's history. */
+  private double[] features(DeviceFeatureState st, DeviceFeatureState.Pending event, Map<String, Double> values) {
     long t = event.tMicros();
     Map<String, Double> known = new TreeMap<>();
     for (String m : spec.metrics()) {
@@ -73,13 +91,8 @@ final class DeviceFeatureProcessor implements Serializable {
       h.add(t, known, missing);
       h.evictBefore(h.bucket(t) - (FeatureSpec.BUCKETS_PER_HORIZON - 1));
     }
-    Object[] row = new Object[width];
-    row[0] = FEATURES;
-    row[1] = st.tenantId;
-    row[2] = st.deviceId;
-    row[3] = event.eventId();
-    row[4] = t;
-    int i = 5;
+    double[] row = new double[width];
+    int i = 0;
     row[i++] = st.prevMicros == Long.MIN_VALUE ? capSeconds : Math.min(capSeconds, (t - st.prevMicros) / 1e6);
     st.prevMicros = t;
     for (int hi = 0; hi < st.horizons.size(); hi++) {
@@ -99,11 +112,11 @@ final class DeviceFeatureProcessor implements Serializable {
         i = metricStats(h, m, t, last, row, i);
       }
     }
-    return RowFactory.create(row);
+    return row;
   }
 
   /** Writes mean, std, min, max, slope, z and |z| of metric {@code m} over the horizon into {@code row}. */
-  private static int metricStats(HorizonBuckets h, String m, long tMicros, Double last, Object[] row, int i) {
+  private static int metricStats(HorizonBuckets h, String m, long tMicros, Double last, double[] row, int i) {
     NavigableMap<Long, HorizonBuckets.MetricBucket> buckets = h.metrics.get(m);
     long n = 0;
     double sum = 0;
@@ -149,13 +162,9 @@ final class DeviceFeatureProcessor implements Serializable {
     return i;
   }
 
+  private static final double[] NO_FEATURES = new double[0];
+
   private Row marker(String kind, DeviceFeatureState st, String eventId, long tMicros) {
-    Object[] row = new Object[width];
-    row[0] = kind;
-    row[1] = st.tenantId;
-    row[2] = st.deviceId;
-    row[3] = eventId;
-    row[4] = tMicros;
-    return RowFactory.create(row);
+    return RowFactory.create(kind, st.tenantId, st.deviceId, eventId, tMicros, NO_FEATURES, false);
   }
 }

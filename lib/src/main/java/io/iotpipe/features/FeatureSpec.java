@@ -84,18 +84,29 @@ public record FeatureSpec(List<String> metrics, List<Duration> horizons, Duratio
     }
   }
 
-  /** Rows the feature functions emit: kind, tenant_id, device_id, event_id, feature_time_us, then one column per feature. */
+  /** The column of {@link #outputSchema} that holds the features, in {@link #names()} order. */
+  public static final String VALUES = "values";
+
+  /** The column of {@link #outputSchema} that marks a device's last feature row of a call: its latest vector. */
+  public static final String LATEST = "latest";
+
+  /**
+   * Rows the feature functions emit: kind, tenant_id, device_id, event_id, feature_time_us,
+   * {@value #VALUES}, the features in {@link #names()} order (empty for a LATE marker), and
+   * {@value #LATEST}, true on each device's last row of a micro-batch (or of a batch). One array
+   * of doubles, not a column per feature: Spark copies a primitive array into its row format at
+   * once, where it converts a wide row of boxed values field by field (measured: that conversion
+   * was 14% of the features job's CPU).
+   */
   public StructType outputSchema() {
-    StructType s = new StructType()
+    return new StructType()
         .add("kind", DataTypes.StringType)
         .add("tenant_id", DataTypes.StringType)
         .add("device_id", DataTypes.StringType)
         .add("event_id", DataTypes.StringType)
-        .add("feature_time_us", DataTypes.LongType);
-    for (String n : names()) {
-      s = s.add(n, DataTypes.DoubleType);
-    }
-    return s;
+        .add("feature_time_us", DataTypes.LongType)
+        .add(VALUES, DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+        .add(LATEST, DataTypes.BooleanType, false);
   }
 
   public long longestHorizonMicros() {

@@ -64,6 +64,12 @@ class FeatureComputationTest {
     Vector v = third.getAs(FeatureComputation.VECTOR);
     assertEquals(SPEC.names().size(), v.size());
     assertEquals(30.0, v.apply(SPEC.names().indexOf("temperature_last")));
+
+    // The online store's row: the device's latest vector only, e3's, arriving first in the input.
+    List<Row> latest = FeatureComputation.latestFeatureRows(out, SPEC).collectAsList();
+    assertEquals(1, latest.size());
+    assertEquals("e3", latest.get(0).getAs("event_id"));
+    assertEquals(third, latest.get(0));
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.iotpipe.event.EventFields;
 import io.iotpipe.features.FeatureComputation;
 import io.iotpipe.features.FeatureSpec;
 import io.iotpipe.features.FeatureStore;
+import io.iotpipe.spark.SparkSessions;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +36,7 @@ final class FeaturesBackfill implements BackfillOutput {
     this.o = o;
     this.spec = o.features().spec();
     this.path = o.storage().table(FeatureStore.offline(spec));
+    SparkSessions.writePlainParquet(spark, FeatureComputation.featureValueColumns(spec));
   }
 
   @Override

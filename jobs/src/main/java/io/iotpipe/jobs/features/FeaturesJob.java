@@ -77,6 +77,7 @@ public final class FeaturesJob implements Job {
     }
     String offline = o.storage().table(FeatureStore.offline(o.spec()));
     FeatureStore.offline(o.spec()).createIfMissing(spark, o.storage().deltaRoot());
+    SparkSessions.writePlainParquet(spark, FeatureComputation.featureValueColumns(o.spec()));
 
     FeaturesProgress progress = new FeaturesProgress(QUERY_NAME);
     spark.streams().addListener(progress);

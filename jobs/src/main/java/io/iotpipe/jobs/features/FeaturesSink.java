@@ -54,7 +54,8 @@ final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
       if (features > 0) {
         Dataset<Row> rows = FeatureComputation.featureRows(b.rows(), spec);
         DeltaAppend.once(rows, offlinePath, b.appId("features"), batchId);
-        devices = FeatureStore.writeOnline(rows, cassandra, keyspace, onlineTtl);
+        devices = FeatureStore.writeOnline(FeatureComputation.latestFeatureRows(b.rows(), spec), cassandra, keyspace,
+            onlineTtl);
       }
       listener.batch(batchId, new Counts(features, c.getLong(1), devices));
     }
