@@ -1,5 +1,7 @@
 package io.iotpipe.spark;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -19,9 +21,32 @@ import org.apache.spark.storage.StorageLevel;
  *   ... the writes, in their order, each reading b.rows() ...
  * }
  * }</pre>
+ *
+ * <p>The counts come first: their job runs the micro-batch's plan and fills the cache, so that
+ * the end of the first {@link #counts} call splits the batch's time into computing it and
+ * writing it, which {@link Observer}s receive.
  */
 public final class MicroBatch implements AutoCloseable {
+  /** Receives the phases of every micro-batch a sink of this JVM handled (epoch ms). */
+  @FunctionalInterface
+  public interface Observer {
+    /**
+     * @param computedMs when the first {@link #counts} ended (the plan had run), or -1 if there
+     *     was none
+     */
+    void batch(String queryId, long batchId, long startMs, long computedMs, long endMs);
+  }
+
+  private static final List<Observer> OBSERVERS = new CopyOnWriteArrayList<>();
+
+  /** Adds an observer of every micro-batch that ends from now on in this JVM. */
+  public static void observe(Observer o) {
+    OBSERVERS.add(o);
+  }
+
   private final Dataset<Row> rows;
+  private final long startMs = System.currentTimeMillis();
+  private long computedMs = -1;
 
   private MicroBatch(Dataset<Row> rows) {
     this.rows = rows;
@@ -39,7 +64,11 @@ public final class MicroBatch implements AutoCloseable {
 
   /** Aggregates over the batch's rows (counts, say), computed in one Spark job. */
   public Row counts(Column first, Column... more) {
-    return rows.agg(first, more).first();
+    Row counts = rows.agg(first, more).first();
+    if (computedMs < 0) {
+      computedMs = System.currentTimeMillis();
+    }
+    return counts;
   }
 
   /**
@@ -58,9 +87,18 @@ public final class MicroBatch implements AutoCloseable {
     return spark.sparkContext().getLocalProperty("sql.streaming.queryId");
   }
 
-  /** Releases the cache. */
+  /** Releases the cache, and tells the observers the batch's phases. */
   @Override
   public void close() {
     rows.unpersist();
+    if (!OBSERVERS.isEmpty()) {
+      SparkSession spark = rows.sparkSession();
+      // Set by Spark on the thread that runs a micro-batch (MicroBatchExecution.BATCH_ID_KEY).
+      String batchId = spark.sparkContext().getLocalProperty("streaming.sql.batchId");
+      long endMs = System.currentTimeMillis();
+      for (Observer o : OBSERVERS) {
+        o.batch(queryId(spark), batchId == null ? -1 : Long.parseLong(batchId), startMs, computedMs, endMs);
+      }
+    }
   }
 }

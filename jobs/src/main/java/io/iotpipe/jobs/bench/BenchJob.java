@@ -402,6 +402,8 @@ public final class BenchJob implements Job {
       r.put("p90_latency_ms", RunMetrics.percentile(latencies, 90));
       r.put("p99_latency_ms", RunMetrics.percentile(latencies, 99));
       r.put("max_latency_ms", RunMetrics.percentile(latencies, 100));
+      Map<String, Object> breakdown = LatencyBreakdown.of(probe.probes(), m, !job.equals("aggregates"));
+      r.put("latency_breakdown", breakdown);
       r.put("batch_p50_ms", RunMetrics.percentile(steady.stream().map(RunMetrics.Batch::durationMs).toList(), 50));
       r.put("batch_p99_ms", RunMetrics.percentile(steady.stream().map(RunMetrics.Batch::durationMs).toList(), 99));
       r.put("state", m.batches().stream().filter(b -> b.startMs() >= start).map(b -> List.of(round((b.startMs() - start) / 1000.0), b.stateRows(),
@@ -411,6 +413,8 @@ public final class BenchJob implements Job {
       LOG.info("bench: {}: produced {} events/s, latency p50 {} ms p99 {} ms (probes {}, not visible {}), "
               + "kept up: {} (lag at end {} records)", name, r.get("produced_eps"), r.get("p50_latency_ms"),
           r.get("p99_latency_ms"), r.get("probes"), r.get("probes_not_visible"), r.get("kept_up"), lagAtEnd);
+      LOG.info("bench: {}: mean latency by part (ms): {}, shares {}", name, breakdown.get("mean_ms"),
+          breakdown.get("share"));
     }
     deleteTopic(kafka, topic);
     return r;

@@ -1,6 +1,7 @@
 package io.iotpipe.jobs.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.iotpipe.spark.MicroBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -21,7 +22,9 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
 /**
  * Records what the benchmark measures inside a job's JVM, as JSON lines in the file named by the
  * system property {@value #FILE_PROPERTY}: one {@code batch} line per micro-batch (input rows,
- * duration, state rows and bytes, heap and RSS at its end), a {@code memory} line every second,
+ * duration, watermark, state rows and bytes, heap and RSS at its end), a {@code sink} line per
+ * micro-batch a sink handled ({@link MicroBatch}: when it started, when its plan had run, when it
+ * ended), a {@code memory} line every second,
  * and an {@code end} line with the peak heap and peak RSS when the query or the JVM ends.
  *
  * <p>Spark creates it from {@code spark.sql.streaming.streamingQueryListeners}, so the jobs run
@@ -55,6 +58,15 @@ public final class BenchQueryListener extends StreamingQueryListener {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    MicroBatch.observe((queryId, batchId, startMs, computedMs, endMs) -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("type", "sink");
+      m.put("batch", batchId);
+      m.put("start_ms", startMs);
+      m.put("computed_ms", computedMs);
+      m.put("end_ms", endMs);
+      write(m);
+    });
     Thread sampler = new Thread(BenchQueryListener::sample, "bench-memory-sampler");
     sampler.setDaemon(true);
     sampler.start();
@@ -83,6 +95,8 @@ public final class BenchQueryListener extends StreamingQueryListener {
     m.put("start_ms", Instant.parse(p.timestamp()).toEpochMilli());
     m.put("duration_ms", duration == null ? 0 : duration);
     m.put("durations", p.durationMs());
+    String watermark = p.eventTime().get("watermark");
+    m.put("watermark_ms", watermark == null ? -1 : Instant.parse(watermark).toEpochMilli());
     m.put("state_rows", stateRows);
     m.put("state_bytes", stateBytes);
     m.put("heap_used", heapUsed());

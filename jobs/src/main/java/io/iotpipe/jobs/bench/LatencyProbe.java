@@ -56,9 +56,21 @@ final class LatencyProbe implements AutoCloseable {
   private final CqlSession session;
   private final PreparedStatement read;
   private final long everyMillis;
-  /** Send times (= event times) of the probes not seen yet, oldest first. */
-  private final Deque<Long> pending = new ArrayDeque<>();
-  private final List<Long> latencies = new ArrayList<>();
+  /** One probe event: its send time (= its event time), where Kafka put it, when it was seen. */
+  static final class Probe {
+    final long sentMs;
+    volatile int partition = -1;
+    volatile long offset = -1;
+    long visibleMs = -1;
+
+    Probe(long sentMs) {
+      this.sentMs = sentMs;
+    }
+  }
+
+  /** The probes not seen yet, oldest first. */
+  private final Deque<Probe> pending = new ArrayDeque<>();
+  private final List<Probe> seen = new ArrayList<>();
   private volatile boolean sending;
   private volatile boolean counting;
   private Thread sender;
@@ -130,11 +142,16 @@ final class LatencyProbe implements AutoCloseable {
 
   /** Latencies of the probes that became visible, in milliseconds. */
   synchronized List<Long> latencies() {
-    return List.copyOf(latencies);
+    return seen.stream().map(p -> p.visibleMs - p.sentMs).toList();
+  }
+
+  /** The probes that became visible. */
+  synchronized List<Probe> probes() {
+    return List.copyOf(seen);
   }
 
   synchronized int sent() {
-    return latencies.size() + pending.size();
+    return seen.size() + pending.size();
   }
 
   private void send() {
@@ -151,29 +168,37 @@ final class LatencyProbe implements AutoCloseable {
       byte[] value = EventJson.toJson(new TelemetryEvent(TENANT, device, UUID.randomUUID().toString(),
           Instant.ofEpochMilli(now), 1, Map.of(METRIC, 21.0, PROBE_METRIC, (double) (seq % 2)), Map.of()),
           EventJson.TimeFormat.EPOCH_MILLIS, ZoneOffset.UTC);
-      if (counting) {
+      Probe probe = counting ? new Probe(now) : null;
+      if (probe != null) {
         synchronized (this) {
-          pending.addLast(now);
+          pending.addLast(probe);
         }
       }
       producer.send(new ProducerRecord<>(topic, null, now, (TENANT + "/" + device).getBytes(StandardCharsets.UTF_8),
-          value));
+          value), (metadata, e) -> {
+            if (probe != null && metadata != null) {
+              probe.partition = metadata.partition();
+              probe.offset = metadata.offset();
+            }
+          });
     }
     producer.flush();
   }
 
   private void read() {
     while (!Thread.currentThread().isInterrupted()) {
-      Long oldest;
+      Probe oldest;
       synchronized (this) {
         oldest = pending.peekFirst();
       }
       if (oldest != null) {
-        long visible = visibleUpTo(oldest);
+        long visible = visibleUpTo(oldest.sentMs);
         long now = System.currentTimeMillis();
         synchronized (this) {
-          while (!pending.isEmpty() && pending.peekFirst() <= visible) {
-            latencies.add(now - pending.pollFirst());
+          while (!pending.isEmpty() && pending.peekFirst().sentMs <= visible) {
+            Probe p = pending.pollFirst();
+            p.visibleMs = now;
+            seen.add(p);
           }
         }
       }

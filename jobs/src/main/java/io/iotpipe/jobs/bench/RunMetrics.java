@@ -12,27 +12,39 @@ import java.util.List;
 import java.util.Map;
 
 /** What {@link BenchQueryListener} wrote about one measured JVM, and the figures derived from it. */
-record RunMetrics(List<Batch> batches, List<Sample> memory, long peakHeap, long peakRss) {
+record RunMetrics(List<Batch> batches, List<Sink> sinks, List<Sample> memory, long peakHeap, long peakRss) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One micro-batch: input rows, start, duration, state size and memory at its end. */
-  record Batch(long id, long rows, long startMs, long durationMs, long stateRows, long stateBytes, long heapUsed,
-      long rss, long endOffsetSum) {
+  /**
+   * One micro-batch: input rows, start, duration, the event-time watermark it ran with (-1 when
+   * the query has none), state size and memory at its end, and the Kafka end offsets it read up
+   * to (exclusive), per partition.
+   */
+  record Batch(long id, long rows, long startMs, long durationMs, long watermarkMs, long stateRows, long stateBytes,
+      long heapUsed, long rss, Map<Integer, Long> endOffsets) {
     long endMs() {
       return startMs + durationMs;
     }
+
+    long endOffsetSum() {
+      return endOffsets.isEmpty() ? -1 : endOffsets.values().stream().mapToLong(Long::longValue).sum();
+    }
   }
+
+  /** One micro-batch as its sink saw it ({@link io.iotpipe.spark.MicroBatch}): start, plan done, end. */
+  record Sink(long batchId, long startMs, long computedMs, long endMs) {}
 
   /** A once-a-second memory sample. */
   record Sample(long tMs, long heapUsed, long rss) {}
 
   static RunMetrics read(Path file) {
     List<Batch> batches = new ArrayList<>();
+    List<Sink> sinks = new ArrayList<>();
     List<Sample> memory = new ArrayList<>();
     long peakHeap = -1;
     long peakRss = -1;
     if (!Files.exists(file)) {
-      return new RunMetrics(batches, memory, peakHeap, peakRss);
+      return new RunMetrics(batches, sinks, memory, peakHeap, peakRss);
     }
     try {
       for (String line : Files.readAllLines(file)) {
@@ -47,9 +59,11 @@ record RunMetrics(List<Batch> batches, List<Sample> memory, long peakHeap, long 
         }
         switch (n.path("type").asText()) {
           case "batch" -> batches.add(new Batch(n.get("batch").asLong(), n.get("rows").asLong(),
-              n.get("start_ms").asLong(), n.get("duration_ms").asLong(), n.get("state_rows").asLong(),
-              n.get("state_bytes").asLong(), n.get("heap_used").asLong(), n.get("rss").asLong(),
-              offsetSum(n.path("end_offset").asText(null))));
+              n.get("start_ms").asLong(), n.get("duration_ms").asLong(), n.path("watermark_ms").asLong(-1),
+              n.get("state_rows").asLong(), n.get("state_bytes").asLong(), n.get("heap_used").asLong(),
+              n.get("rss").asLong(), endOffsets(n.path("end_offset").asText(null))));
+          case "sink" -> sinks.add(new Sink(n.get("batch").asLong(), n.get("start_ms").asLong(),
+              n.get("computed_ms").asLong(), n.get("end_ms").asLong()));
           case "memory" -> memory.add(new Sample(n.get("t_ms").asLong(), n.get("heap_used").asLong(),
               n.get("rss").asLong()));
           case "end" -> {
@@ -62,25 +76,26 @@ record RunMetrics(List<Batch> batches, List<Sample> memory, long peakHeap, long 
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new RunMetrics(batches, memory, peakHeap, peakRss);
+    return new RunMetrics(batches, sinks, memory, peakHeap, peakRss);
   }
 
-  /** The sum over partitions of a Kafka source's end offsets (Spark's JSON), or -1. */
-  static long offsetSum(String json) {
+  /** A Kafka source's end offsets (Spark's JSON) per partition of its topic; empty when there are none. */
+  static Map<Integer, Long> endOffsets(String json) {
+    Map<Integer, Long> offsets = new java.util.TreeMap<>();
     if (json == null || json.isEmpty()) {
-      return -1;
+      return offsets;
     }
     try {
-      long sum = 0;
       for (Iterator<Map.Entry<String, JsonNode>> topics = JSON.readTree(json).fields(); topics.hasNext(); ) {
-        for (Iterator<JsonNode> it = topics.next().getValue().elements(); it.hasNext(); ) {
-          sum += it.next().asLong();
+        for (Iterator<Map.Entry<String, JsonNode>> it = topics.next().getValue().fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> p = it.next();
+          offsets.merge(Integer.parseInt(p.getKey()), p.getValue().asLong(), Long::sum);
         }
       }
-      return sum;
-    } catch (IOException e) {
-      return -1;
+    } catch (IOException | NumberFormatException e) {
+      offsets.clear();
     }
+    return offsets;
   }
 
   long totalRows() {
