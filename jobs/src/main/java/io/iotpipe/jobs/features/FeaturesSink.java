@@ -14,9 +14,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Writes one micro-batch of feature rows to both stores: the offline Delta table (idempotent
- * append) and the online Cassandra table (the latest vector per device, written with its feature
- * time as write timestamp, so a replay or a late write never replaces a newer vector).
+ * Writes one micro-batch of feature rows to both stores: the online Cassandra table (the latest
+ * vector per device, written with its feature time as write timestamp, so a replay or a late
+ * write never replaces a newer vector), then the offline Delta table (idempotent append).
  */
 final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
   private static final long serialVersionUID = 1L;
@@ -52,10 +52,11 @@ final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
       long features = c.getLong(0);
       long devices = 0;
       if (features > 0) {
-        Dataset<Row> rows = FeatureComputation.featureRows(b.rows(), spec);
-        DeltaAppend.once(rows, offlinePath, b.appId("features"), batchId);
+        // The online store first: it is what scoring reads now. Both writes are idempotent, so
+        // their order changes nothing after a crash between them.
         devices = FeatureStore.writeOnline(FeatureComputation.latestFeatureRows(b.rows(), spec), cassandra, keyspace,
             onlineTtl);
+        DeltaAppend.once(FeatureComputation.featureRows(b.rows(), spec), offlinePath, b.appId("features"), batchId);
       }
       listener.batch(batchId, new Counts(features, c.getLong(1), devices));
     }
