@@ -1,11 +1,6 @@
 package io.iotpipe.features;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.iotpipe.spark.StateBytes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +8,8 @@ import java.util.TreeMap;
 
 /**
  * What the feature computation remembers about one device: events waiting for the watermark,
- * its recent history per horizon and its previous event time. Stored as bytes in a versioned
- * format of our own (2: without the event ids that format 1 kept for its own deduplication; a
+ * its recent history per horizon and its previous event time. Stored as bytes
+ * ({@link StateBytes}) in a versioned format of our own (2: without the event ids that format 1 kept for its own deduplication; a
  * checkpoint in format 1 is refused, with a message that says to start a new one).
  */
 final class DeviceFeatureState {
@@ -44,57 +39,49 @@ final class DeviceFeatureState {
   }
 
   byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(FORMAT);
-      out.writeUTF(tenantId);
-      out.writeUTF(deviceId);
-      out.writeLong(prevMicros);
-      out.writeInt(pending.size());
-      for (Map.Entry<Pending, Map<String, Double>> e : pending.entrySet()) {
-        out.writeLong(e.getKey().tMicros());
-        out.writeUTF(e.getKey().eventId());
-        out.writeInt(e.getValue().size());
-        for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
-          out.writeUTF(v.getKey());
-          out.writeDouble(v.getValue());
-        }
+    StateBytes.Writer out = new StateBytes.Writer(1024);
+    out.putByte(FORMAT);
+    out.putUtf(tenantId);
+    out.putUtf(deviceId);
+    out.putLong(prevMicros);
+    out.putInt(pending.size());
+    for (Map.Entry<Pending, Map<String, Double>> e : pending.entrySet()) {
+      out.putLong(e.getKey().tMicros());
+      out.putUtf(e.getKey().eventId());
+      out.putInt(e.getValue().size());
+      for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
+        out.putUtf(v.getKey()).putDouble(v.getValue());
       }
-      for (HorizonBuckets h : horizons) {
-        h.write(out);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-    return bytes.toByteArray();
+    for (HorizonBuckets h : horizons) {
+      h.write(out);
+    }
+    return out.toBytes();
   }
 
   static DeviceFeatureState fromBytes(byte[] b, FeatureSpec spec) {
     DeviceFeatureState s = new DeviceFeatureState(spec);
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
-      byte format = in.readByte();
-      if (format != FORMAT) {
-        throw new IOException("device feature state format " + format + " is not " + FORMAT
-            + (format == 1 ? " (written before the shared deduplication): start the job on a new checkpoint" : ""));
+    StateBytes.Reader in = new StateBytes.Reader(b);
+    byte format = in.getByte();
+    if (format != FORMAT) {
+      throw new IllegalStateException("device feature state format " + format + " is not " + FORMAT
+          + (format == 1 ? " (written before the shared deduplication): start the job on a new checkpoint" : ""));
+    }
+    s.tenantId = in.getUtf();
+    s.deviceId = in.getUtf();
+    s.prevMicros = in.getLong();
+    int pending = in.getInt();
+    for (int i = 0; i < pending; i++) {
+      Pending p = new Pending(in.getLong(), in.getUtf());
+      Map<String, Double> values = new TreeMap<>();
+      int n = in.getInt();
+      for (int j = 0; j < n; j++) {
+        values.put(in.getUtf(), in.getDouble());
       }
-      s.tenantId = in.readUTF();
-      s.deviceId = in.readUTF();
-      s.prevMicros = in.readLong();
-      int pending = in.readInt();
-      for (int i = 0; i < pending; i++) {
-        Pending p = new Pending(in.readLong(), in.readUTF());
-        Map<String, Double> values = new TreeMap<>();
-        int n = in.readInt();
-        for (int j = 0; j < n; j++) {
-          values.put(in.readUTF(), in.readDouble());
-        }
-        s.pending.put(p, values);
-      }
-      for (int i = 0; i < s.horizons.size(); i++) {
-        s.horizons.set(i, HorizonBuckets.read(in, s.horizons.get(i).widthMicros));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      s.pending.put(p, values);
+    }
+    for (int i = 0; i < s.horizons.size(); i++) {
+      s.horizons.set(i, HorizonBuckets.read(in, s.horizons.get(i).widthMicros));
     }
     return s;
   }

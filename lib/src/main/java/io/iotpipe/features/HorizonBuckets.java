@@ -1,8 +1,6 @@
 package io.iotpipe.features;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
+import io.iotpipe.spark.StateBytes;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -73,54 +71,45 @@ final class HorizonBuckets {
     return events.isEmpty();
   }
 
-  void write(DataOutputStream out) throws IOException {
-    out.writeInt(events.size());
+  void write(StateBytes.Writer out) {
+    out.putInt(events.size());
     for (Map.Entry<Long, long[]> e : events.entrySet()) {
-      out.writeLong(e.getKey());
-      out.writeLong(e.getValue()[0]);
-      out.writeLong(e.getValue()[1]);
+      out.putLong(e.getKey()).putLong(e.getValue()[0]).putLong(e.getValue()[1]);
     }
-    out.writeInt(metrics.size());
+    out.putInt(metrics.size());
     for (Map.Entry<String, TreeMap<Long, MetricBucket>> m : metrics.entrySet()) {
-      out.writeUTF(m.getKey());
-      out.writeInt(m.getValue().size());
+      out.putUtf(m.getKey());
+      out.putInt(m.getValue().size());
       for (Map.Entry<Long, MetricBucket> b : m.getValue().entrySet()) {
         MetricBucket s = b.getValue();
-        out.writeLong(b.getKey());
-        out.writeLong(s.n);
-        out.writeDouble(s.sum);
-        out.writeDouble(s.sumSq);
-        out.writeDouble(s.min);
-        out.writeDouble(s.max);
-        out.writeDouble(s.sumX);
-        out.writeDouble(s.sumXx);
-        out.writeDouble(s.sumXv);
+        out.putLong(b.getKey()).putLong(s.n).putDouble(s.sum).putDouble(s.sumSq).putDouble(s.min).putDouble(s.max)
+            .putDouble(s.sumX).putDouble(s.sumXx).putDouble(s.sumXv);
       }
     }
   }
 
-  static HorizonBuckets read(DataInputStream in, long widthMicros) throws IOException {
+  static HorizonBuckets read(StateBytes.Reader in, long widthMicros) {
     HorizonBuckets h = new HorizonBuckets(widthMicros);
-    int n = in.readInt();
+    int n = in.getInt();
     for (int i = 0; i < n; i++) {
-      h.events.put(in.readLong(), new long[] {in.readLong(), in.readLong()});
+      h.events.put(in.getLong(), new long[] {in.getLong(), in.getLong()});
     }
-    int metrics = in.readInt();
+    int metrics = in.getInt();
     for (int i = 0; i < metrics; i++) {
       TreeMap<Long, MetricBucket> buckets = new TreeMap<>();
-      h.metrics.put(in.readUTF(), buckets);
-      int b = in.readInt();
+      h.metrics.put(in.getUtf(), buckets);
+      int b = in.getInt();
       for (int j = 0; j < b; j++) {
-        long index = in.readLong();
+        long index = in.getLong();
         MetricBucket s = new MetricBucket();
-        s.n = in.readLong();
-        s.sum = in.readDouble();
-        s.sumSq = in.readDouble();
-        s.min = in.readDouble();
-        s.max = in.readDouble();
-        s.sumX = in.readDouble();
-        s.sumXx = in.readDouble();
-        s.sumXv = in.readDouble();
+        s.n = in.getLong();
+        s.sum = in.getDouble();
+        s.sumSq = in.getDouble();
+        s.min = in.getDouble();
+        s.max = in.getDouble();
+        s.sumX = in.getDouble();
+        s.sumXx = in.getDouble();
+        s.sumXv = in.getDouble();
         buckets.put(index, s);
       }
     }

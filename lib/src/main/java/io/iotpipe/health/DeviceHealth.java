@@ -77,7 +77,13 @@ public final class DeviceHealth {
       if (st.status == DeviceStatus.OFFLINE) {
         next = rules.retention().toMillis() - silentMs;
       } else if (!st.pending.isEmpty()) {
-        next = 1; // readings wait for the watermark: look again in the next micro-batch
+        // Readings wait for the watermark, which the fleet's events move. A device that sends is
+        // called with its events anyway; one that stopped is looked at again when the watermark
+        // should have passed its first waiting reading (event time runs with the clock when live),
+        // or after the allowed lateness when that time has passed (a replay, a quiet topic), and
+        // never later than its inactivity timeout: not in every micro-batch.
+        long dueMs = st.pending.firstKey().tUs() / 1000L + latenessMs - now;
+        next = Math.min(inactivityMs - silentMs, dueMs > 0 ? dueMs : latenessMs);
       } else {
         // Look again after about the allowed lateness: the fleet's event time may have left this
         // device behind by then.

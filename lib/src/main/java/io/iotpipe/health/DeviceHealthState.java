@@ -1,18 +1,13 @@
 package io.iotpipe.health;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.iotpipe.spark.StateBytes;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * What the health function remembers about one device: its status, its last event, the events
  * waiting for the watermark, the progress of each rule, the previous reading of each metric (for
- * rates). Stored as bytes in a versioned format of our own (2: without the event ids that format 1
+ * rates). Stored as bytes ({@link StateBytes}) in a versioned format of our own (2: without the event ids that format 1
  * kept for its own deduplication; a checkpoint in format 1 is refused, with a message that says to
  * start a new one).
  */
@@ -54,85 +49,75 @@ final class DeviceHealthState {
   }
 
   byte[] toBytes() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(FORMAT);
-      out.writeUTF(tenantId);
-      out.writeUTF(deviceId);
-      out.writeUTF(status.name());
-      out.writeLong(lastEventUs);
-      out.writeLong(appliedUpToUs);
-      out.writeLong(lastSeenMs);
-      out.writeInt(pending.size());
-      for (Map.Entry<Pending, Map<String, Double>> e : pending.entrySet()) {
-        out.writeLong(e.getKey().tUs());
-        out.writeUTF(e.getKey().eventId());
-        out.writeInt(e.getValue().size());
-        for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
-          out.writeUTF(v.getKey());
-          out.writeDouble(v.getValue());
-        }
+    StateBytes.Writer out = new StateBytes.Writer(256);
+    out.putByte(FORMAT);
+    out.putUtf(tenantId);
+    out.putUtf(deviceId);
+    out.putUtf(status.name());
+    out.putLong(lastEventUs);
+    out.putLong(appliedUpToUs);
+    out.putLong(lastSeenMs);
+    out.putInt(pending.size());
+    for (Map.Entry<Pending, Map<String, Double>> e : pending.entrySet()) {
+      out.putLong(e.getKey().tUs());
+      out.putUtf(e.getKey().eventId());
+      out.putInt(e.getValue().size());
+      for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
+        out.putUtf(v.getKey()).putDouble(v.getValue());
       }
-      out.writeInt(rules.size());
-      for (Map.Entry<String, RuleState> e : rules.entrySet()) {
-        out.writeUTF(e.getKey());
-        out.writeLong(e.getValue().streakStartUs);
-        out.writeInt(e.getValue().streak);
-        out.writeBoolean(e.getValue().active);
-        out.writeLong(e.getValue().raisedAtUs);
-      }
-      out.writeInt(previous.size());
-      for (Map.Entry<String, double[]> e : previous.entrySet()) {
-        out.writeUTF(e.getKey());
-        out.writeDouble(e.getValue()[0]);
-        out.writeDouble(e.getValue()[1]);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-    return bytes.toByteArray();
+    out.putInt(rules.size());
+    for (Map.Entry<String, RuleState> e : rules.entrySet()) {
+      out.putUtf(e.getKey());
+      out.putLong(e.getValue().streakStartUs);
+      out.putInt(e.getValue().streak);
+      out.putBoolean(e.getValue().active);
+      out.putLong(e.getValue().raisedAtUs);
+    }
+    out.putInt(previous.size());
+    for (Map.Entry<String, double[]> e : previous.entrySet()) {
+      out.putUtf(e.getKey()).putDouble(e.getValue()[0]).putDouble(e.getValue()[1]);
+    }
+    return out.toBytes();
   }
 
   static DeviceHealthState fromBytes(byte[] b) {
     DeviceHealthState s = new DeviceHealthState();
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
-      byte format = in.readByte();
-      if (format != FORMAT) {
-        throw new IOException("device health state format " + format + " is not " + FORMAT
-            + (format == 1 ? " (written before the shared deduplication): start the job on a new checkpoint" : ""));
+    StateBytes.Reader in = new StateBytes.Reader(b);
+    byte format = in.getByte();
+    if (format != FORMAT) {
+      throw new IllegalStateException("device health state format " + format + " is not " + FORMAT
+          + (format == 1 ? " (written before the shared deduplication): start the job on a new checkpoint" : ""));
+    }
+    s.tenantId = in.getUtf();
+    s.deviceId = in.getUtf();
+    s.status = DeviceStatus.valueOf(in.getUtf());
+    s.lastEventUs = in.getLong();
+    s.appliedUpToUs = in.getLong();
+    s.lastSeenMs = in.getLong();
+    int pending = in.getInt();
+    for (int i = 0; i < pending; i++) {
+      Pending p = new Pending(in.getLong(), in.getUtf());
+      Map<String, Double> values = new TreeMap<>();
+      int n = in.getInt();
+      for (int j = 0; j < n; j++) {
+        values.put(in.getUtf(), in.getDouble());
       }
-      s.tenantId = in.readUTF();
-      s.deviceId = in.readUTF();
-      s.status = DeviceStatus.valueOf(in.readUTF());
-      s.lastEventUs = in.readLong();
-      s.appliedUpToUs = in.readLong();
-      s.lastSeenMs = in.readLong();
-      int pending = in.readInt();
-      for (int i = 0; i < pending; i++) {
-        Pending p = new Pending(in.readLong(), in.readUTF());
-        Map<String, Double> values = new TreeMap<>();
-        int n = in.readInt();
-        for (int j = 0; j < n; j++) {
-          values.put(in.readUTF(), in.readDouble());
-        }
-        s.pending.put(p, values);
-      }
-      int rules = in.readInt();
-      for (int i = 0; i < rules; i++) {
-        RuleState r = new RuleState();
-        String name = in.readUTF();
-        r.streakStartUs = in.readLong();
-        r.streak = in.readInt();
-        r.active = in.readBoolean();
-        r.raisedAtUs = in.readLong();
-        s.rules.put(name, r);
-      }
-      int prev = in.readInt();
-      for (int i = 0; i < prev; i++) {
-        s.previous.put(in.readUTF(), new double[] {in.readDouble(), in.readDouble()});
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      s.pending.put(p, values);
+    }
+    int rules = in.getInt();
+    for (int i = 0; i < rules; i++) {
+      RuleState r = new RuleState();
+      String name = in.getUtf();
+      r.streakStartUs = in.getLong();
+      r.streak = in.getInt();
+      r.active = in.getBoolean();
+      r.raisedAtUs = in.getLong();
+      s.rules.put(name, r);
+    }
+    int prev = in.getInt();
+    for (int i = 0; i < prev; i++) {
+      s.previous.put(in.getUtf(), new double[] {in.getDouble(), in.getDouble()});
     }
     return s;
   }
