@@ -46,12 +46,7 @@ final class DeviceFeatureState {
     out.putLong(prevMicros);
     out.putInt(pending.size());
     for (Map.Entry<Pending, Map<String, Double>> e : pending.entrySet()) {
-      out.putLong(e.getKey().tMicros());
-      out.putUtf(e.getKey().eventId());
-      out.putInt(e.getValue().size());
-      for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
-        out.putUtf(v.getKey()).putDouble(v.getValue());
-      }
+      out.putLong(e.getKey().tMicros()).putUtf(e.getKey().eventId()).putDoubleMap(e.getValue());
     }
     for (HorizonBuckets h : horizons) {
       h.write(out);
@@ -72,13 +67,7 @@ final class DeviceFeatureState {
     s.prevMicros = in.getLong();
     int pending = in.getInt();
     for (int i = 0; i < pending; i++) {
-      Pending p = new Pending(in.getLong(), in.getUtf());
-      Map<String, Double> values = new TreeMap<>();
-      int n = in.getInt();
-      for (int j = 0; j < n; j++) {
-        values.put(in.getUtf(), in.getDouble());
-      }
-      s.pending.put(p, values);
+      s.pending.put(new Pending(in.getLong(), in.getUtf()), in.getDoubleMap());
     }
     for (int i = 0; i < s.horizons.size(); i++) {
       s.horizons.set(i, HorizonBuckets.read(in, s.horizons.get(i).widthMicros));

@@ -59,12 +59,7 @@ final class DeviceHealthState {
     out.putLong(lastSeenMs);
     out.putInt(pending.size());
     for (Map.Entry<Pending, Map<String, Double>> e : pending.entrySet()) {
-      out.putLong(e.getKey().tUs());
-      out.putUtf(e.getKey().eventId());
-      out.putInt(e.getValue().size());
-      for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
-        out.putUtf(v.getKey()).putDouble(v.getValue());
-      }
+      out.putLong(e.getKey().tUs()).putUtf(e.getKey().eventId()).putDoubleMap(e.getValue());
     }
     out.putInt(rules.size());
     for (Map.Entry<String, RuleState> e : rules.entrySet()) {
@@ -97,13 +92,7 @@ final class DeviceHealthState {
     s.lastSeenMs = in.getLong();
     int pending = in.getInt();
     for (int i = 0; i < pending; i++) {
-      Pending p = new Pending(in.getLong(), in.getUtf());
-      Map<String, Double> values = new TreeMap<>();
-      int n = in.getInt();
-      for (int j = 0; j < n; j++) {
-        values.put(in.getUtf(), in.getDouble());
-      }
-      s.pending.put(p, values);
+      s.pending.put(new Pending(in.getLong(), in.getUtf()), in.getDoubleMap());
     }
     int rules = in.getInt();
     for (int i = 0; i < rules; i++) {

@@ -90,6 +90,15 @@ public final class StateBytes {
       return this;
     }
 
+    /** A map of names to numbers (a reading's metrics): its size, then each name and number. */
+    public Writer putDoubleMap(java.util.Map<String, Double> m) {
+      putInt(m.size());
+      for (java.util.Map.Entry<String, Double> e : m.entrySet()) {
+        putUtf(e.getKey()).putDouble(e.getValue());
+      }
+      return this;
+    }
+
     public byte[] toBytes() {
       return Arrays.copyOf(b, n);
     }
@@ -137,6 +146,16 @@ public final class StateBytes {
 
     public double getDouble() {
       return Double.longBitsToDouble(getLong());
+    }
+
+    /** What {@link Writer#putDoubleMap} wrote, sorted by name. */
+    public java.util.TreeMap<String, Double> getDoubleMap() {
+      int n = getInt();
+      java.util.TreeMap<String, Double> m = new java.util.TreeMap<>();
+      for (int k = 0; k < n; k++) {
+        m.put(getUtf(), getDouble());
+      }
+      return m;
     }
 
     public String getUtf() {
