@@ -1,11 +1,6 @@
 package io.iotpipe.event;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.iotpipe.spark.StateBytes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -63,60 +58,50 @@ final class DedupShard {
     for (Map.Entry<Id, Long> e : entries) {
       tenants.putIfAbsent(e.getKey().tenant(), tenants.size());
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 20 * entries.size());
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(FORMAT);
-      writeVarLong(out, tenants.size());
-      for (String t : tenants.keySet()) {
-        out.writeUTF(t);
-      }
-      writeVarLong(out, entries.size());
-      long previous = 0;
-      for (Map.Entry<Id, Long> e : entries) {
-        writeVarLong(out, tenants.get(e.getKey().tenant()));
-        writeVarLong(out, zigZag(e.getValue() - previous));
-        previous = e.getValue();
-        if (e.getKey().id() instanceof UUID u) {
-          out.writeByte(1);
-          out.writeLong(u.getMostSignificantBits());
-          out.writeLong(u.getLeastSignificantBits());
-        } else {
-          out.writeByte(0);
-          out.writeUTF((String) e.getKey().id());
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    StateBytes.Writer out = new StateBytes.Writer(16 + 20 * entries.size());
+    out.putByte(FORMAT);
+    out.putVarLong(tenants.size());
+    for (String t : tenants.keySet()) {
+      out.putUtf(t);
     }
-    return bytes.toByteArray();
+    out.putVarLong(entries.size());
+    long previous = 0;
+    for (Map.Entry<Id, Long> e : entries) {
+      out.putVarLong(tenants.get(e.getKey().tenant()));
+      out.putVarLong(zigZag(e.getValue() - previous));
+      previous = e.getValue();
+      if (e.getKey().id() instanceof UUID u) {
+        out.putByte(1).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+      } else {
+        out.putByte(0).putUtf((String) e.getKey().id());
+      }
+    }
+    return out.toBytes();
   }
 
   static DedupShard fromBytes(byte[] b) {
     DedupShard s = new DedupShard();
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
-      byte format = in.readByte();
-      if (format != FORMAT) {
-        throw new IOException("unknown dedup shard format " + format);
-      }
-      String[] tenants = new String[(int) readVarLong(in)];
-      for (int i = 0; i < tenants.length; i++) {
-        tenants[i] = in.readUTF();
-      }
-      long n = readVarLong(in);
-      long time = 0;
-      for (long i = 0; i < n; i++) {
-        String tenant = tenants[(int) readVarLong(in)];
-        time += unZigZag(readVarLong(in));
-        byte kind = in.readByte();
-        Object id = switch (kind) {
-          case 1 -> new UUID(in.readLong(), in.readLong());
-          case 0 -> in.readUTF();
-          default -> throw new IOException("unknown dedup id kind " + kind);
-        };
-        s.firstTimes.put(new Id(tenant, id), time);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    StateBytes.Reader in = new StateBytes.Reader(b);
+    byte format = in.getByte();
+    if (format != FORMAT) {
+      throw new IllegalStateException("unknown dedup shard format " + format);
+    }
+    String[] tenants = new String[(int) in.getVarLong()];
+    for (int i = 0; i < tenants.length; i++) {
+      tenants[i] = in.getUtf();
+    }
+    long n = in.getVarLong();
+    long time = 0;
+    for (long i = 0; i < n; i++) {
+      String tenant = tenants[(int) in.getVarLong()];
+      time += unZigZag(in.getVarLong());
+      byte kind = in.getByte();
+      Object id = switch (kind) {
+        case 1 -> new UUID(in.getLong(), in.getLong());
+        case 0 -> in.getUtf();
+        default -> throw new IllegalStateException("unknown dedup id kind " + kind);
+      };
+      s.firstTimes.put(new Id(tenant, id), time);
     }
     return s;
   }
@@ -156,25 +141,5 @@ final class DedupShard {
 
   private static long unZigZag(long v) {
     return (v >>> 1) ^ -(v & 1);
-  }
-
-  private static void writeVarLong(DataOutputStream out, long v) throws IOException {
-    while ((v & ~0x7FL) != 0) {
-      out.writeByte((int) (v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    out.writeByte((int) v);
-  }
-
-  private static long readVarLong(DataInputStream in) throws IOException {
-    long v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      byte b = in.readByte();
-      v |= (long) (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        return v;
-      }
-    }
-    throw new IOException("malformed variable-length number in a dedup shard");
   }
 }

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.spark.ml.functions;
 import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -54,20 +55,24 @@ public final class FeatureStore {
   }
 
   /**
-   * Writes the latest vector of each device among {@code featureRows} (offline rows) to the online
-   * table, with its feature time as the Cassandra write timestamp: whatever order writes arrive in
-   * (a replayed batch included), the vector with the latest feature time wins.
+   * Writes each of {@code latestRows} (offline rows, one per device: a micro-batch's
+   * {@link FeatureComputation#latestFeatureRows}) to the online table, with its feature time as the
+   * Cassandra write timestamp: whatever order writes arrive in (a replayed batch included), the
+   * vector with the latest feature time wins. More rows of a device would still leave the latest,
+   * only with more writes.
    *
-   * @return the number of devices written
+   * @return the number of rows written
    */
-  public static long writeOnline(Dataset<org.apache.spark.sql.Row> featureRows, CassandraConnector connector,
+  public static long writeOnline(Dataset<org.apache.spark.sql.Row> latestRows, CassandraConnector connector,
       String keyspace, Duration ttl) {
-    return upsertOnline(featureRows, connector, keyspace, ttl, false);
+    return upsertOnline(latestRows.select(col("tenant_id"), col("device_id"), col("feature_time"), col("event_id"),
+        col("feature_set"), onlineVector()), connector, keyspace, ttl, false);
   }
 
   /**
-   * Like {@link #writeOnline}, for recomputed vectors (a backfill after late or corrected events):
-   * a device's vector also replaces a stored one of the same feature time that differs from it
+   * Like {@link #writeOnline}, for recomputed vectors (a backfill after late or corrected events),
+   * from any number of offline rows per device, of which each device's latest is written; a
+   * device's vector also replaces a stored one of the same feature time that differs from it
    * (written one microsecond later than that one), and is skipped where it is already stored or
    * where the store holds a later feature time. Reads each device's row first; a stream writing
    * the same device's same feature time at that moment could still win.
@@ -76,19 +81,25 @@ public final class FeatureStore {
    */
   public static long replaceOnline(Dataset<org.apache.spark.sql.Row> featureRows, CassandraConnector connector,
       String keyspace, Duration ttl) {
-    return upsertOnline(featureRows, connector, keyspace, ttl, true);
-  }
-
-  private static long upsertOnline(Dataset<org.apache.spark.sql.Row> featureRows, CassandraConnector connector,
-      String keyspace, Duration ttl, boolean replaceSameTime) {
     Dataset<org.apache.spark.sql.Row> latest = featureRows
         .groupBy("tenant_id", "device_id")
-        .agg(max_by(struct(col("feature_time"), col("event_id"), col("feature_set"),
-            functions.vector_to_array(col(FeatureComputation.VECTOR), "float64").as("vector")), col("feature_time")).as("f"))
+        .agg(max_by(struct(col("feature_time"), col("event_id"), col("feature_set"), onlineVector()),
+            col("feature_time")).as("f"))
         .select(col("tenant_id"), col("device_id"), col("f.feature_time"), col("f.event_id"), col("f.feature_set"),
             col("f.vector"));
+    return upsertOnline(latest, connector, keyspace, ttl, true);
+  }
+
+  /** The online table's {@code vector}: the offline row's vector as a list of doubles. */
+  private static Column onlineVector() {
+    return functions.vector_to_array(col(FeatureComputation.VECTOR), "float64").as("vector");
+  }
+
+  /** Writes rows of (tenant_id, device_id, feature_time, event_id, feature_set, vector). */
+  private static long upsertOnline(Dataset<org.apache.spark.sql.Row> latest, CassandraConnector connector,
+      String keyspace, Duration ttl, boolean replaceSameTime) {
     int ttlSeconds = (int) ttl.toSeconds();
-    LongAccumulator written = featureRows.sparkSession().sparkContext().longAccumulator("online feature rows");
+    LongAccumulator written = latest.sparkSession().sparkContext().longAccumulator("online feature rows");
     latest.foreachPartition((ForeachPartitionFunction<org.apache.spark.sql.Row>) rows -> {
       // One row per device, so the writes may go out many at once.
       try (CqlSession s = connector.openSession();

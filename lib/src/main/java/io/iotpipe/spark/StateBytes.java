@@ -90,6 +90,15 @@ public final class StateBytes {
       return this;
     }
 
+    /** An unsigned variable-length number: 7 bits a byte, least significant first. */
+    public Writer putVarLong(long v) {
+      while ((v & ~0x7FL) != 0) {
+        putByte((int) (v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      return putByte((int) v);
+    }
+
     /** A map of names to numbers (a reading's metrics): its size, then each name and number. */
     public Writer putDoubleMap(java.util.Map<String, Double> m) {
       putInt(m.size());
@@ -146,6 +155,19 @@ public final class StateBytes {
 
     public double getDouble() {
       return Double.longBitsToDouble(getLong());
+    }
+
+    /** What {@link Writer#putVarLong} wrote. */
+    public long getVarLong() {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        byte b = getByte();
+        v |= (long) (b & 0x7F) << shift;
+        if ((b & 0x80) == 0) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("malformed variable-length number in a state value");
     }
 
     /** What {@link Writer#putDoubleMap} wrote, sorted by name. */

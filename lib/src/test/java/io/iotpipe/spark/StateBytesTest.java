@@ -64,6 +64,22 @@ class StateBytesTest {
   }
 
   @Test
+  void variableLengthNumbersTakeSevenBitsAByte() {
+    long[] values = {0, 1, 127, 128, 300, 1L << 35, Long.MAX_VALUE, -1};
+    StateBytes.Writer w = new StateBytes.Writer(1);
+    for (long v : values) {
+      w.putVarLong(v);
+    }
+    byte[] bytes = w.toBytes();
+    assertEquals(1 + 1 + 1 + 2 + 2 + 6 + 9 + 10, bytes.length);
+    assertArrayEquals(new byte[] {(byte) 0xAC, 0x02}, java.util.Arrays.copyOfRange(bytes, 5, 7), "300");
+    StateBytes.Reader r = new StateBytes.Reader(bytes);
+    for (long v : values) {
+      assertEquals(v, r.getVarLong());
+    }
+  }
+
+  @Test
   void aTruncatedValueIsAnErrorNotGarbage() {
     byte[] bytes = new StateBytes.Writer(8).putUtf("device-7").putLong(5).toBytes();
     StateBytes.Reader r = new StateBytes.Reader(java.util.Arrays.copyOf(bytes, bytes.length - 1));
