@@ -6,7 +6,6 @@ import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -79,87 +78,35 @@ final class DeviceFeatureProcessor implements Serializable {
   /** The features of {@code event}, which joins the device's history. */
   private double[] features(DeviceFeatureState st, DeviceFeatureState.Pending event, Map<String, Double> values) {
     long t = event.tMicros();
-    Map<String, Double> known = new TreeMap<>();
-    for (String m : spec.metrics()) {
-      Double v = values.get(m);
-      if (v != null) {
-        known.put(m, v);
-      }
+    List<String> metrics = spec.metrics();
+    double[] known = new double[metrics.size()];
+    boolean[] present = new boolean[metrics.size()];
+    int missing = 0;
+    for (int m = 0; m < known.length; m++) {
+      Double v = values.get(metrics.get(m));
+      present[m] = v != null;
+      known[m] = v == null ? Double.NaN : v;
+      missing += v == null ? 1 : 0;
     }
-    int missing = spec.metrics().size() - known.size();
     for (HorizonBuckets h : st.horizons) {
-      h.add(t, known, missing);
-      h.evictBefore(h.bucket(t) - (FeatureSpec.BUCKETS_PER_HORIZON - 1));
+      h.add(t, known, present, missing);
     }
     double[] row = new double[width];
     int i = 0;
     row[i++] = st.prevMicros == Long.MIN_VALUE ? capSeconds : Math.min(capSeconds, (t - st.prevMicros) / 1e6);
     st.prevMicros = t;
     for (int hi = 0; hi < st.horizons.size(); hi++) {
-      long events = 0;
-      long missed = 0;
-      for (long[] b : st.horizons.get(hi).events.values()) {
-        events += b[0];
-        missed += b[1];
-      }
-      row[i++] = events / (double) spec.horizons().get(hi).toMinutes();
-      row[i++] = (double) missed;
+      HorizonBuckets h = st.horizons.get(hi);
+      row[i++] = h.events() / (double) spec.horizons().get(hi).toMinutes();
+      row[i++] = (double) h.missing();
     }
-    for (String m : spec.metrics()) {
-      Double last = known.get(m);
-      row[i++] = last == null ? 0.0 : last;
+    for (int m = 0; m < known.length; m++) {
+      row[i++] = present[m] ? known[m] : 0.0;
       for (HorizonBuckets h : st.horizons) {
-        i = metricStats(h, m, t, last, row, i);
+        i = h.metricStats(m, t, known[m], row, i);
       }
     }
     return row;
-  }
-
-  /** Writes mean, std, min, max, slope, z and |z| of metric {@code m} over the horizon into {@code row}. */
-  private static int metricStats(HorizonBuckets h, String m, long tMicros, Double last, double[] row, int i) {
-    NavigableMap<Long, HorizonBuckets.MetricBucket> buckets = h.metrics.get(m);
-    long n = 0;
-    double sum = 0;
-    double sumSq = 0;
-    double min = Double.POSITIVE_INFINITY;
-    double max = Double.NEGATIVE_INFINITY;
-    double sx = 0;
-    double sxx = 0;
-    double sxv = 0;
-    if (buckets != null) {
-      for (Map.Entry<Long, HorizonBuckets.MetricBucket> e : buckets.entrySet()) {
-        HorizonBuckets.MetricBucket b = e.getValue();
-        // Times relative to this event: shift each bucket's sums from its start to tMicros.
-        double shift = (e.getKey() * h.widthMicros - tMicros) / 1e6;
-        sx += b.sumX + b.n * shift;
-        sxx += b.sumXx + 2 * shift * b.sumX + b.n * shift * shift;
-        sxv += b.sumXv + shift * b.sum;
-        n += b.n;
-        sum += b.sum;
-        sumSq += b.sumSq;
-        min = Math.min(min, b.min);
-        max = Math.max(max, b.max);
-      }
-    }
-    if (n == 0) {
-      for (int k = 0; k < FeatureSpec.METRIC_STATS.size(); k++) {
-        row[i++] = 0.0;
-      }
-      return i;
-    }
-    double mean = sum / n;
-    double std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-    double denominator = n * sxx - sx * sx;
-    double slopePerMinute = denominator > 1e-9 ? 60 * (n * sxv - sx * sum) / denominator : 0;
-    double z = last != null && std > 1e-12 ? (last - mean) / std : 0;
-    row[i++] = mean;
-    row[i++] = std;
-    row[i++] = min;
-    row[i++] = max;
-    row[i++] = slopePerMinute;
-    row[i++] = z;
-    row[i++] = Math.abs(z);
-    return i;
   }
 
   private static final double[] NO_FEATURES = new double[0];

@@ -31,7 +31,11 @@ final class DeviceFeatureState {
   final List<HorizonBuckets> horizons = new ArrayList<>();
 
   DeviceFeatureState(FeatureSpec spec) {
-    spec.horizons().forEach(h -> horizons.add(new HorizonBuckets(h.toMillis() * 1000L / FeatureSpec.BUCKETS_PER_HORIZON)));
+    spec.horizons().forEach(h -> horizons.add(new HorizonBuckets(widthMicros(h), spec.metrics())));
+  }
+
+  private static long widthMicros(java.time.Duration horizon) {
+    return horizon.toMillis() * 1000L / FeatureSpec.BUCKETS_PER_HORIZON;
   }
 
   boolean hasHistory() {
@@ -70,7 +74,7 @@ final class DeviceFeatureState {
       s.pending.put(new Pending(in.getLong(), in.getUtf()), in.getDoubleMap());
     }
     for (int i = 0; i < s.horizons.size(); i++) {
-      s.horizons.set(i, HorizonBuckets.read(in, s.horizons.get(i).widthMicros));
+      s.horizons.set(i, HorizonBuckets.read(in, s.horizons.get(i).widthMicros, spec.metrics()));
     }
     return s;
   }
