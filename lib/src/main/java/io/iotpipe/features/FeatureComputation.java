@@ -1,5 +1,6 @@
 package io.iotpipe.features;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.timestamp_micros;
@@ -24,7 +25,7 @@ import org.apache.spark.sql.streaming.OutputMode;
  * Feature vectors per device event (definitions: {@link FeatureSpec}), one implementation for the
  * streaming features job ({@link #stream}) and for batch recomputations over the events table
  * ({@link #batch}). {@link #featureRows} shapes either output into the rows of the offline store:
- * named columns plus an MLlib vector.
+ * one named column per feature; {@link #vector} assembles them into the MLlib vector a model reads.
  */
 public final class FeatureComputation {
   public static final String VECTOR = "features";
@@ -48,8 +49,9 @@ public final class FeatureComputation {
 
   /**
    * The FEATURES rows of {@link #stream} or {@link #batch} as offline-store rows: tenant_id,
-   * device_id, event_id, feature_time, feature_date, feature_set, the named columns and
-   * {@value #VECTOR} (the same values as an MLlib vector, in {@link FeatureSpec#names()} order).
+   * device_id, event_id, feature_time, feature_date, feature_set and one column per feature.
+   * Each feature is stored once: as a named column, which SQL, notebooks and Parquet's column
+   * statistics can use, and not a second time as a vector.
    */
   public static Dataset<Row> featureRows(Dataset<Row> output, FeatureSpec spec) {
     List<String> names = spec.names();
@@ -57,11 +59,20 @@ public final class FeatureComputation {
     List<Column> cols = new ArrayList<>(List.of(col("tenant_id"), col("device_id"), col("event_id"),
         timestamp_micros(col("feature_time_us")).as("feature_time"),
         EventParser.utcDate(timestamp_micros(col("feature_time_us"))).as("feature_date"),
-        lit(spec.id()).as("feature_set"), functions.array_to_vector(values).as(VECTOR)));
+        lit(spec.id()).as("feature_set")));
     for (int i = 0; i < names.size(); i++) {
       cols.add(values.getItem(i).as(names.get(i)));
     }
     return output.where(isFeatures()).select(cols.toArray(Column[]::new));
+  }
+
+  /**
+   * {@value #VECTOR}: the named feature columns {@code names} (a model's, in its order) as one
+   * MLlib vector, built by the engine from the row's own columns, for training and scoring.
+   */
+  public static Column vector(List<String> names) {
+    Column[] columns = names.stream().map(n -> col(n)).toArray(Column[]::new);
+    return functions.array_to_vector(array(columns)).as(VECTOR);
   }
 
   /**
@@ -79,9 +90,7 @@ public final class FeatureComputation {
    * nearly always distinct (building and dropping the dictionaries was 7% of the features job's CPU).
    */
   public static List<String> featureValueColumns(FeatureSpec spec) {
-    List<String> paths = new ArrayList<>(spec.names());
-    paths.add(VECTOR + ".values.list.element");
-    return paths;
+    return spec.names();
   }
 
   /** The output's rows of features. */

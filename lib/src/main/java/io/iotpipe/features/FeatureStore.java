@@ -1,5 +1,6 @@
 package io.iotpipe.features;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.struct;
@@ -16,8 +17,6 @@ import org.apache.spark.util.LongAccumulator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.spark.ml.functions;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.types.DataTypes;
@@ -46,8 +45,7 @@ public final class FeatureStore {
         .add("event_id", DataTypes.StringType)
         .add("feature_time", DataTypes.TimestampType)
         .add("feature_date", DataTypes.DateType)
-        .add("feature_set", DataTypes.StringType)
-        .add(FeatureComputation.VECTOR, SQLDataTypes.VectorType());
+        .add("feature_set", DataTypes.StringType);
     for (String n : spec.names()) {
       s = s.add(n, DataTypes.DoubleType);
     }
@@ -63,10 +61,10 @@ public final class FeatureStore {
    *
    * @return the number of rows written
    */
-  public static long writeOnline(Dataset<org.apache.spark.sql.Row> latestRows, CassandraConnector connector,
-      String keyspace, Duration ttl) {
+  public static long writeOnline(Dataset<org.apache.spark.sql.Row> latestRows, FeatureSpec spec,
+      CassandraConnector connector, String keyspace, Duration ttl) {
     return upsertOnline(latestRows.select(col("tenant_id"), col("device_id"), col("feature_time"), col("event_id"),
-        col("feature_set"), onlineVector()), connector, keyspace, ttl, false);
+        col("feature_set"), onlineVector(spec)), connector, keyspace, ttl, false);
   }
 
   /**
@@ -79,20 +77,20 @@ public final class FeatureStore {
    *
    * @return the number of devices written
    */
-  public static long replaceOnline(Dataset<org.apache.spark.sql.Row> featureRows, CassandraConnector connector,
-      String keyspace, Duration ttl) {
+  public static long replaceOnline(Dataset<org.apache.spark.sql.Row> featureRows, FeatureSpec spec,
+      CassandraConnector connector, String keyspace, Duration ttl) {
     Dataset<org.apache.spark.sql.Row> latest = featureRows
         .groupBy("tenant_id", "device_id")
-        .agg(max_by(struct(col("feature_time"), col("event_id"), col("feature_set"), onlineVector()),
+        .agg(max_by(struct(col("feature_time"), col("event_id"), col("feature_set"), onlineVector(spec)),
             col("feature_time")).as("f"))
         .select(col("tenant_id"), col("device_id"), col("f.feature_time"), col("f.event_id"), col("f.feature_set"),
             col("f.vector"));
     return upsertOnline(latest, connector, keyspace, ttl, true);
   }
 
-  /** The online table's {@code vector}: the offline row's vector as a list of doubles. */
-  private static Column onlineVector() {
-    return functions.vector_to_array(col(FeatureComputation.VECTOR), "float64").as("vector");
+  /** The online table's {@code vector}: the offline row's feature columns as a list of doubles, in spec order. */
+  private static Column onlineVector(FeatureSpec spec) {
+    return array(spec.names().stream().map(n -> col(n)).toArray(Column[]::new)).as("vector");
   }
 
   /** Writes rows of (tenant_id, device_id, feature_time, event_id, feature_set, vector). */

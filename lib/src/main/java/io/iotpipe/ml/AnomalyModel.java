@@ -45,7 +45,10 @@ public final class AnomalyModel {
 
   private AnomalyModel() {}
 
-  /** Trains on rows with {@value FeatureComputation#VECTOR} and {@value #LABEL} (0 or 1). */
+  /**
+   * Trains on rows with {@value FeatureComputation#VECTOR} ({@link FeatureComputation#vector} of the
+   * feature columns) and {@value #LABEL} (0 or 1).
+   */
   public static PipelineModel train(Dataset<Row> training) {
     return train(training, 200);
   }

@@ -61,8 +61,14 @@ class FeatureComputationTest {
     assertEquals(0.0, third.<Double>getAs("humidity_mean_5m"));
     assertEquals(SPEC.id(), third.getAs("feature_set"));
 
-    Vector v = third.getAs(FeatureComputation.VECTOR);
+    // Each feature once, as a named column; the model's vector is assembled from them in name order.
+    assertEquals(6 + SPEC.names().size(), third.size());
+    Vector v = FeatureComputation.featureRows(out, SPEC).where("event_id = 'e3'")
+        .select(FeatureComputation.vector(SPEC.names())).first().getAs(0);
     assertEquals(SPEC.names().size(), v.size());
+    for (int i = 0; i < SPEC.names().size(); i++) {
+      assertEquals(third.<Double>getAs(SPEC.names().get(i)), v.apply(i), SPEC.names().get(i));
+    }
     assertEquals(30.0, v.apply(SPEC.names().indexOf("temperature_last")));
 
     // The online store's row: the device's latest vector only, e3's, arriving first in the input.

@@ -82,8 +82,8 @@ final class FeaturesBackfill implements BackfillOutput {
     CassandraOptions c = o.cassandra();
     // Vectors already past their serving TTL are not brought back.
     Timestamp expired = Timestamp.from(Instant.now().minus(o.features().onlineTtl()));
-    FeatureStore.replaceOnline(plan.fresh().where(col("feature_time").gt(lit(expired))), c.connector(), c.keyspace(),
-        o.features().onlineTtl());
+    FeatureStore.replaceOnline(plan.fresh().where(col("feature_time").gt(lit(expired))), spec, c.connector(),
+        c.keyspace(), o.features().onlineTtl());
     return plan.differs() ? plan.rows() : 0;
   }
 

@@ -54,8 +54,8 @@ final class FeaturesSink implements VoidFunction2<Dataset<Row>, Long> {
       if (features > 0) {
         // The online store first: it is what scoring reads now. Both writes are idempotent, so
         // their order changes nothing after a crash between them.
-        devices = FeatureStore.writeOnline(FeatureComputation.latestFeatureRows(b.rows(), spec), cassandra, keyspace,
-            onlineTtl);
+        devices = FeatureStore.writeOnline(FeatureComputation.latestFeatureRows(b.rows(), spec), spec, cassandra,
+            keyspace, onlineTtl);
         DeltaAppend.once(FeatureComputation.featureRows(b.rows(), spec), offlinePath, b.appId("features"), batchId);
       }
       listener.batch(batchId, new Counts(features, c.getLong(1), devices));

@@ -83,7 +83,9 @@ final class ScoreSink implements VoidFunction2<Dataset<Row>, Long> {
     }
     ModelRegistry.Entry entry = model.get();
     PipelineModel pipeline = models.computeIfAbsent(entry.version(), v -> ModelRegistry.load(entry));
-    Dataset<Row> rows = batch.where(col("feature_set").equalTo(entry.featureSet()));
+    // The model's input vector from the stored feature columns, in the order it was trained on.
+    Dataset<Row> rows = batch.where(col("feature_set").equalTo(entry.featureSet()))
+        .withColumn(FeatureComputation.VECTOR, FeatureComputation.vector(entry.featureNames()));
     Dataset<Row> scored = AnomalyModel.score(pipeline, rows).cache();
     try {
       long count = scored.count();

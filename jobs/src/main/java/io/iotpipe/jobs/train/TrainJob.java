@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.when;
 import io.iotpipe.config.OptionKey;
 import io.iotpipe.config.Settings;
 import io.iotpipe.delta.TableSpec;
+import io.iotpipe.features.FeatureComputation;
 import io.iotpipe.features.FeatureStore;
 import io.iotpipe.features.PointInTime;
 import io.iotpipe.jobs.Job;
@@ -56,7 +57,10 @@ public final class TrainJob implements Job {
   public record Result(ModelRegistry.Entry model, AnomalyModel.Metrics metrics, long trainRows, long testRows,
       long testAnomalies, Publication publication) {}
 
-  /** The labelled training rows: every event of the events table, label 1 for the simulator's spikes, with its features. */
+  /**
+   * The labelled training rows: every event of the events table, label 1 for the simulator's spikes, with its
+   * features (the named columns and, assembled from them, the model's input vector).
+   */
   public static Dataset<Row> trainingSet(SparkSession spark, TrainOptions o) {
     Dataset<Row> spikes = spark.read().json(o.truthFile())
         .where(col("type").equalTo("anomaly").and(col("kind").equalTo("spike")))
@@ -68,7 +72,8 @@ public final class TrainJob implements Job {
             when(col("spike_event_id").isNotNull(), lit(1.0)).otherwise(lit(0.0)).as(AnomalyModel.LABEL));
     Dataset<Row> features = spark.read().format("delta").load(o.storage().table(FeatureStore.offline(o.spec())))
         .where(col("feature_set").equalTo(o.spec().id()));
-    return PointInTime.join(labels, "label_time", features, o.maxFeatureAge());
+    return PointInTime.join(labels, "label_time", features, o.maxFeatureAge())
+        .withColumn(FeatureComputation.VECTOR, FeatureComputation.vector(o.spec().names()));
   }
 
   public static Result train(SparkSession spark, TrainOptions o) throws java.io.IOException {

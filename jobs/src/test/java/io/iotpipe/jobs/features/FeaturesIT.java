@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -112,7 +111,8 @@ class FeaturesIT {
       assertEquals(FeatureStore.Status.FRESH, fresh.status());
       assertEquals(featureTime, fresh.featureTime());
       assertEquals(spec.id(), fresh.featureSet());
-      assertArrayEquals(latest.<Vector>getAs(FeatureComputation.VECTOR).toArray(), fresh.current(), 1e-12);
+      double[] stored = spec.names().stream().mapToDouble(n -> latest.<Double>getAs(n)).toArray();
+      assertArrayEquals(stored, fresh.current(), 1e-12);
       FeatureStore.Lookup stale = reader.latest("tenant-01", "dev-00003", featureTime.plus(maxAge).plusSeconds(1));
       assertEquals(FeatureStore.Status.STALE, stale.status());
       assertThrows(IllegalStateException.class, stale::current);

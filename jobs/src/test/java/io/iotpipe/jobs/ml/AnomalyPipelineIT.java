@@ -163,7 +163,8 @@ class AnomalyPipelineIT {
     ModelRegistry.Entry model = trained.model();
     PipelineModel pipeline = ModelRegistry.load(model);
     Set<String> expected = ids(AnomalyModel.score(pipeline,
-            spark.read().format("delta").load(FeatureStore.offline(spec).path(root)))
+            spark.read().format("delta").load(FeatureStore.offline(spec).path(root))
+                .withColumn(FeatureComputation.VECTOR, FeatureComputation.vector(model.featureNames())))
         .where(col(AnomalyModel.SCORE).geq(model.threshold())));
     assertTrue(expected.size() > 20, "alerts expected: " + expected.size());
 
