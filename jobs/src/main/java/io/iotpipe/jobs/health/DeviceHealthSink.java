@@ -11,9 +11,7 @@ import io.iotpipe.health.HealthStore;
 import io.iotpipe.kafka.KafkaOptions;
 import io.iotpipe.kafka.TransactionalPublisher;
 import io.iotpipe.spark.MicroBatch;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -23,8 +21,8 @@ import org.apache.spark.sql.Row;
 /**
  * Writes one micro-batch of transitions and alarms to Delta {@code health_events} (idempotent
  * append), the Cassandra status, transition and alarm tables (keyed by event time: a replay
- * rewrites the same rows) and the Kafka topic (one transaction per batch, see
- * {@link TransactionalPublisher}).
+ * rewrites the same rows) and the Kafka topic (from the executors, one transaction per partition
+ * and batch: {@link TransactionalPublisher#publishPartitions}). Nothing is collected to the driver.
  */
 final class DeviceHealthSink implements VoidFunction2<Dataset<Row>, Long> {
   private static final long serialVersionUID = 1L;
@@ -53,7 +51,6 @@ final class DeviceHealthSink implements VoidFunction2<Dataset<Row>, Long> {
   private final String topic;
   private final Listener listener;
   private final Step beforeKafka;
-  private transient TransactionalPublisher publisher;
 
   DeviceHealthSink(String historyPath, CassandraConnector cassandra, String keyspace, int ttlSeconds, KafkaOptions kafka,
       String topic, Listener listener, Step beforeKafka) {
@@ -80,38 +77,25 @@ final class DeviceHealthSink implements VoidFunction2<Dataset<Row>, Long> {
         DeltaAppend.once(history, historyPath, b.appId("device-health"), batchId);
         HealthStore.writeServing(history, cassandra, keyspace, ttlSeconds);
         beforeKafka.run(batchId);
-        publish(history.collectAsList(), queryId, batchId);
+        // From the executors, partition by partition of the state's output: a device's records stay in order.
+        String topic = this.topic;
+        TransactionalPublisher.publishPartitions(history, kafka, topic, "iotpipe-device-health-" + queryId, batchId,
+            r -> record(topic, r));
         history.unpersist();
       }
       listener.batch(batchId, new Counts(c.getLong(0), c.getLong(1), c.getLong(2), c.getLong(3)));
     }
   }
 
-  /** Transitions and alarms are few per batch: published from the driver, in one transaction. */
-  private void publish(List<Row> history, String queryId, long batchId) throws Exception {
-    List<ProducerRecord<String, String>> records = new ArrayList<>();
-    for (Row r : history) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      for (String f : r.schema().fieldNames()) {
-        Object v = r.getAs(f);
-        if (v != null && !f.equals("event_date")) {
-          m.put(f, v instanceof java.sql.Timestamp t ? t.toInstant().toString() : v);
-        }
+  /** A history row as its Kafka record: keyed by tenant/device, the row's fields as JSON. */
+  static ProducerRecord<String, String> record(String topic, Row r) throws Exception {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String f : r.schema().fieldNames()) {
+      Object v = r.getAs(f);
+      if (v != null && !f.equals("event_date")) {
+        m.put(f, v instanceof java.sql.Timestamp t ? t.toInstant().toString() : v);
       }
-      records.add(new ProducerRecord<>(topic, r.getAs("tenant_id") + "/" + r.getAs("device_id"),
-          JSON.writeValueAsString(m)));
     }
-    try {
-      if (publisher == null) {
-        publisher = new TransactionalPublisher(kafka, topic, "iotpipe-device-health-" + queryId);
-      }
-      publisher.publish(batchId, records);
-    } catch (Exception e) {
-      if (publisher != null) {
-        publisher.close();
-        publisher = null;
-      }
-      throw e;
-    }
+    return new ProducerRecord<>(topic, r.getAs("tenant_id") + "/" + r.getAs("device_id"), JSON.writeValueAsString(m));
   }
 }
