@@ -282,24 +282,24 @@ class AggregatesIT {
     KafkaRecordSink.createTopicIfMissing(kafka, topic, 2);
     Instant t0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(4));
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    // Three devices every 10 s for 3 hours (more than 128 values per hour: percentiles from the sketch).
-    for (int s = 0; s < 3 * 3600; s += 10) {
+    // Three devices every 20 s for 3 hours (180 values per hour, more than 128: percentiles from the sketch).
+    for (int s = 0; s < 3 * 3600; s += 20) {
       for (int d = 0; d < 3; d++) {
         records.add(record(topic, d % 2, "ta", "d" + d, "e-" + d + "-" + s, t0.plusSeconds(s),
             20 + d + Math.sin(s / 300.0)));
       }
-      if (s == 50) { // the last events of the first minute, tied on one millisecond, in one partition and across two
+      if (s == 40) { // the last events of the first minute, tied on one millisecond, in one partition and across two
         records.add(record(topic, 0, "ta", "d9", "tie-a", t0.plusMillis(59_500), 1));
         records.add(record(topic, 0, "ta", "d9", "tie-b", t0.plusMillis(59_500), 2));
         records.add(record(topic, 1, "ta", "d8", "tie-c", t0.plusMillis(59_500), 3));
       }
-      if (s == 70) { // one event id twice with different payloads: the first one (Kafka order) counts
+      if (s == 60) { // one event id twice with different payloads: the first one (Kafka order) counts
         records.add(record(topic, 0, "ta", "d9", "twice", t0.plusSeconds(70), 5));
       }
       if (s == 80) {
         records.add(record(topic, 0, "ta", "d9", "twice", t0.plusSeconds(75), 500));
       }
-      if (s == 130) { // the same event id in two tenants: two events
+      if (s == 120) { // the same event id in two tenants: two events
         records.add(record(topic, 1, "ta", "d7", "shared", t0.plusSeconds(130), 7));
         records.add(record(topic, 1, "tb", "d7", "shared", t0.plusSeconds(130), 8));
       }
@@ -322,9 +322,9 @@ class AggregatesIT {
     IngestJob.startFromOptions(TestSpark.session(), IngestOptions.from(Settings.of(ingestSettings)))
         .query().awaitTermination();
 
-    // Uninterrupted, in batches of 700 records.
+    // Uninterrupted, in batches of 600 records (3 batches, the late events in the second).
     String root = TestSpark.newFolder("adversarial").toString();
-    AggregatesOptions o = options(topic, root, keyspace(), Map.of("aggregates.max-offsets-per-trigger", "700"));
+    AggregatesOptions o = options(topic, root, keyspace(), Map.of("aggregates.max-offsets-per-trigger", "600"));
     AggregatesJob.Running run = runToEnd(o);
     assertEquals(0, run.totals().droppedByWatermark());
     assertEquals(30, run.totals().lateEvents(), "the events sent two hours late");
@@ -349,13 +349,13 @@ class AggregatesIT {
     assertTrue(finals.where("level = 'device' AND window_size_s = 3600 AND count > 128").count() >= 3,
         "hours with sketched percentiles were compared");
 
-    // The same topic with a new checkpoint, crashed after the writes of batch 3 and restarted.
+    // The same topic with a new checkpoint, crashed after the writes of batch 2 (the last) and restarted.
     String restartedRoot = TestSpark.newFolder("adversarial-restarted").toString();
-    AggregatesOptions r = options(topic, restartedRoot, keyspace(), Map.of("aggregates.max-offsets-per-trigger", "700"));
+    AggregatesOptions r = options(topic, restartedRoot, keyspace(), Map.of("aggregates.max-offsets-per-trigger", "600"));
     AtomicBoolean crashed = new AtomicBoolean();
     AggregatesJob.Running crashing = AggregatesJob.startFromOptions(spark, r, batchId -> {
-      if (batchId == 3 && crashed.compareAndSet(false, true)) {
-        throw new IllegalStateException("injected crash in batch 3");
+      if (batchId == 2 && crashed.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected crash in batch 2");
       }
     });
     assertThrows(StreamingQueryException.class, crashing.query()::awaitTermination);
