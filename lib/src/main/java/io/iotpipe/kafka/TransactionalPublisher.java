@@ -1,8 +1,8 @@
 package io.iotpipe.kafka;
 
 import java.io.Serializable;
-import java.util.Iterator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,8 +21,10 @@ import org.apache.spark.sql.Row;
 
 /**
  * Publishes each micro-batch of a streaming query to a Kafka topic exactly once. A batch's
- * records go out in one Kafka transaction, which also commits "batch id + 1" as the offset of a
- * consumer group of the query's own; a replayed batch finds its id committed and sends nothing.
+ * records go out in one Kafka transaction (from the driver, {@link #publish}; or one per
+ * partition from the executors, {@link #publishPartitions}), which also commits "batch id + 1" as
+ * the offset of a consumer group of the query's own; a replayed batch finds its id committed and
+ * sends nothing.
  * A crash inside the transaction leaves records that read_committed consumers never see: the next
  * producer with the same transactional id aborts them. Consumers must read with
  * {@code isolation.level=read_committed}.
