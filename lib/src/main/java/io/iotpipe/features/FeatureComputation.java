@@ -71,8 +71,12 @@ public final class FeatureComputation {
    * MLlib vector, built by the engine from the row's own columns, for training and scoring.
    */
   public static Column vector(List<String> names) {
-    Column[] columns = names.stream().map(n -> col(n)).toArray(Column[]::new);
-    return functions.array_to_vector(array(columns)).as(VECTOR);
+    return functions.array_to_vector(values(names)).as(VECTOR);
+  }
+
+  /** The named feature columns {@code names} as one array of doubles, in that order. */
+  public static Column values(List<String> names) {
+    return array(names.stream().map(n -> col(n)).toArray(Column[]::new));
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.iotpipe.features;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.struct;
@@ -90,7 +89,7 @@ public final class FeatureStore {
 
   /** The online table's {@code vector}: the offline row's feature columns as a list of doubles, in spec order. */
   private static Column onlineVector(FeatureSpec spec) {
-    return array(spec.names().stream().map(n -> col(n)).toArray(Column[]::new)).as("vector");
+    return FeatureComputation.values(spec.names()).as("vector");
   }
 
   /** Writes rows of (tenant_id, device_id, feature_time, event_id, feature_set, vector). */

@@ -226,7 +226,7 @@ class BackfillIT {
     // Online: every device's latest vector, which is of the last backfilled day here.
     List<Row> latest = freshFeatures.groupBy("tenant_id", "device_id")
         .agg(org.apache.spark.sql.functions.max_by(
-            org.apache.spark.sql.functions.array(spec.names().stream().map(n -> col(n)).toArray(Column[]::new)),
+            FeatureComputation.values(spec.names()),
             col("feature_time")).as("v"))
         .collectAsList();
     assertEquals(DEVICES, latest.size());
