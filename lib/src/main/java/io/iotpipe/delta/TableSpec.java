@@ -47,12 +47,19 @@ public record TableSpec(String name, StructType schema, List<String> partitionCo
         : spark.createDataFrame(List.of(), schema);
   }
 
-  /** Creates the table at its path unless a Delta table is there already. */
-  public void createIfMissing(SparkSession spark, String deltaRoot) {
+  /**
+   * Creates the table at its path unless a Delta table is there already, and registers it by
+   * name when {@code storage} names a catalog database ({@link NamedTables}). A name registered
+   * elsewhere fails before the table is created.
+   */
+  public void createIfMissing(SparkSession spark, StorageOptions storage) {
+    String location = NamedTables.qualified(spark, path(storage.deltaRoot()));
+    storage.database().ifPresent(db -> NamedTables.checkRegistration(spark, db, name, location));
     DeltaTable.createIfNotExists(spark)
-        .location(path(deltaRoot))
+        .location(location)
         .addColumns(schema)
         .partitionedBy(partitionColumns.toArray(String[]::new))
         .execute();
+    storage.database().ifPresent(db -> NamedTables.register(spark, db, name, location));
   }
 }

@@ -54,11 +54,11 @@ public final class ModelRegistry {
   private final String tablePath;
   private final String modelRoot;
 
-  public ModelRegistry(SparkSession spark, String deltaRoot, String modelRoot) {
+  public ModelRegistry(SparkSession spark, io.iotpipe.delta.StorageOptions storage, String modelRoot) {
     this.spark = spark;
-    this.tablePath = TABLE.path(deltaRoot);
+    this.tablePath = storage.table(TABLE);
     this.modelRoot = modelRoot.endsWith("/") ? modelRoot : modelRoot + "/";
-    TABLE.createIfMissing(spark, deltaRoot);
+    TABLE.createIfMissing(spark, storage);
   }
 
   /** The model published last, if any. */

@@ -100,9 +100,8 @@ public final class AggregatesJob implements Job {
         LOG.info("aggregates: applied Cassandra migrations {} to keyspace {}", applied, c.keyspace());
       }
     }
-    String root = o.storage().deltaRoot();
-    AggregateTables.AGGREGATES.createIfMissing(spark, root);
-    AggregateTables.LATE_EVENTS.createIfMissing(spark, root);
+    AggregateTables.AGGREGATES.createIfMissing(spark, o.storage());
+    AggregateTables.LATE_EVENTS.createIfMissing(spark, o.storage());
     WindowServing serving = new WindowServing(c.connector(), c.keyspace(), o.deviceWindowsTtl(), o.fleetWindowsTtl());
 
     AggregatesProgress progress = new AggregatesProgress(QUERY_NAME);

@@ -104,7 +104,7 @@ public final class BackfillJob implements Job {
     for (String j : o.jobs()) {
       outputs.add(j.equals("aggregates") ? new AggregatesBackfill(spark, o) : new FeaturesBackfill(spark, o));
     }
-    BackfillLog log = new BackfillLog(spark, o.storage().deltaRoot(), !o.dryRun());
+    BackfillLog log = new BackfillLog(spark, o.storage(), !o.dryRun());
     if (!o.dryRun()) {
       prepareStores(spark, o);
     }
@@ -182,8 +182,8 @@ public final class BackfillJob implements Job {
         LOG.info("backfill: applied Cassandra migrations {} to keyspace {}", applied, o.cassandra().keyspace());
       }
     }
-    AggregateTables.AGGREGATES.createIfMissing(spark, o.storage().deltaRoot());
-    FeatureStore.offline(o.features().spec()).createIfMissing(spark, o.storage().deltaRoot());
+    AggregateTables.AGGREGATES.createIfMissing(spark, o.storage());
+    FeatureStore.offline(o.features().spec()).createIfMissing(spark, o.storage());
   }
 
   @Override

@@ -37,12 +37,12 @@ final class BackfillLog {
   private final String deltaRoot;
 
   /** @param create whether to create the table if missing (not on a dry run, which writes nothing) */
-  BackfillLog(SparkSession spark, String deltaRoot, boolean create) {
+  BackfillLog(SparkSession spark, io.iotpipe.delta.StorageOptions storage, boolean create) {
     this.spark = spark;
-    this.deltaRoot = deltaRoot;
-    this.path = TABLE.path(deltaRoot);
+    this.deltaRoot = storage.deltaRoot();
+    this.path = storage.table(TABLE);
     if (create) {
-      TABLE.createIfMissing(spark, deltaRoot);
+      TABLE.createIfMissing(spark, storage);
     }
   }
 

@@ -76,7 +76,7 @@ public final class FeaturesJob implements Job {
       CassandraSchema.migrate(session, c);
     }
     String offline = o.storage().table(FeatureStore.offline(o.spec()));
-    FeatureStore.offline(o.spec()).createIfMissing(spark, o.storage().deltaRoot());
+    FeatureStore.offline(o.spec()).createIfMissing(spark, o.storage());
     SparkSessions.writePlainParquet(spark, FeatureComputation.featureValueColumns(o.spec()));
 
     FeaturesProgress progress = new FeaturesProgress(QUERY_NAME);

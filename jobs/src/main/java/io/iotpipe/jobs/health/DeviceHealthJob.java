@@ -83,7 +83,7 @@ public final class DeviceHealthJob implements Job {
       CassandraSchema.migrate(session, c);
     }
     KafkaRecordSink.createTopicIfMissing(o.kafka(), o.topic(), 1);
-    HealthStore.HISTORY.createIfMissing(spark, o.storage().deltaRoot());
+    HealthStore.HISTORY.createIfMissing(spark, o.storage());
     DeviceHealthProgress progress = new DeviceHealthProgress(QUERY_NAME);
     spark.streams().addListener(progress);
     Dataset<Row> kafka = KafkaSource.stream(spark, o.kafka(), o.stream());

@@ -90,8 +90,8 @@ public final class IngestJob implements Job {
     String events = o.storage().table(TableSpec.EVENTS);
     String quarantine = o.storage().table(TableSpec.QUARANTINE);
     WriteMode mode = writeMode(spark, o);
-    TableSpec.EVENTS.createIfMissing(spark, o.storage().deltaRoot());
-    TableSpec.QUARANTINE.createIfMissing(spark, o.storage().deltaRoot());
+    TableSpec.EVENTS.createIfMissing(spark, o.storage());
+    TableSpec.QUARANTINE.createIfMissing(spark, o.storage());
     IngestProgress progress = new IngestProgress(QUERY_NAME);
     spark.streams().addListener(progress);
     Dataset<Row> source = KafkaSource.stream(spark, o.kafka(), o.stream());

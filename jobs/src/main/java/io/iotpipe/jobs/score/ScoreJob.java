@@ -67,11 +67,10 @@ public final class ScoreJob implements Job {
       CassandraSchema.migrate(session, c);
     }
     KafkaRecordSink.createTopicIfMissing(o.kafka(), o.alertsTopic(), 1);
-    String root = o.storage().deltaRoot();
-    FeatureStore.offline(o.spec()).createIfMissing(spark, root);
-    Alerts.TABLE.createIfMissing(spark, root);
-    Alerts.SCORE_BATCHES.createIfMissing(spark, root);
-    ModelRegistry.TABLE.createIfMissing(spark, root);
+    FeatureStore.offline(o.spec()).createIfMissing(spark, o.storage());
+    Alerts.TABLE.createIfMissing(spark, o.storage());
+    Alerts.SCORE_BATCHES.createIfMissing(spark, o.storage());
+    ModelRegistry.TABLE.createIfMissing(spark, o.storage());
     Map<String, String> cassandraWrite = new HashMap<>(c.sparkConf());
     cassandraWrite.put("keyspace", c.keyspace());
     cassandraWrite.put("table", Alerts.CASSANDRA_TABLE);

@@ -73,7 +73,7 @@ final class ScoreSink implements VoidFunction2<Dataset<Row>, Long> {
     SparkSession spark = batch.sparkSession();
     String queryId = MicroBatch.queryId(spark);
     if (registry == null) {
-      registry = new ModelRegistry(spark, o.storage().deltaRoot(), o.modelsRoot());
+      registry = new ModelRegistry(spark, o.storage(), o.modelsRoot());
       models = new HashMap<>();
     }
     Optional<ModelRegistry.Entry> model = modelOfBatch(spark, queryId, batchId).flatMap(registry::get);

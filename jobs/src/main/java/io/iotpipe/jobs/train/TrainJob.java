@@ -97,7 +97,7 @@ public final class TrainJob implements Job {
     double threshold = AnomalyModel.bestThreshold(AnomalyModel.score(model, train));
     AnomalyModel.Metrics m = AnomalyModel.evaluate(model, test, threshold);
 
-    ModelRegistry registry = new ModelRegistry(spark, o.storage().deltaRoot(), o.modelsRoot());
+    ModelRegistry registry = new ModelRegistry(spark, o.storage(), o.modelsRoot());
     Optional<ModelRegistry.Entry> published = registry.published();
     AnomalyModel.Metrics publishedOnThisTest = published
         .filter(p -> p.featureSet().equals(o.spec().id()))

@@ -163,7 +163,7 @@ class BackfillIT {
   }
 
   void append(Dataset<Row> rows) {
-    TableSpec.EVENTS.createIfMissing(spark, root);
+    TableSpec.EVENTS.createIfMissing(spark, new io.iotpipe.delta.StorageOptions(root, root, java.util.Optional.empty()));
     rows.withColumn("event_date", EventParser.utcDate(col("event_time")))
         .withColumn("schema_version", lit(1))
         .withColumn("attributes", lit(null).cast(EventSchema.ATTRIBUTES_TYPE))

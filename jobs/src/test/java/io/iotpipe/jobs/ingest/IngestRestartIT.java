@@ -48,8 +48,8 @@ class IngestRestartIT {
     SparkSession spark = TestSpark.session();
     String root = TestSpark.newFolder("delta").toString();
     IngestOptions o = IngestIT.options(topic, root, Map.of("ingest.max-offsets-per-trigger", "1000"));
-    TableSpec.EVENTS.createIfMissing(spark, root);
-    TableSpec.QUARANTINE.createIfMissing(spark, root);
+    TableSpec.EVENTS.createIfMissing(spark, o.storage());
+    TableSpec.QUARANTINE.createIfMissing(spark, o.storage());
     AtomicBoolean crashed = new AtomicBoolean();
     String quarantinePath = TableSpec.QUARANTINE.path(root);
     IngestSink crashingOnce = new IngestSink(

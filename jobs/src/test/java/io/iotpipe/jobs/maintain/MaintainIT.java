@@ -113,7 +113,7 @@ class MaintainIT {
 
   /** Appends ten events of one day as one file. */
   private void appendEvents(LocalDate day, int first) {
-    TableSpec.EVENTS.createIfMissing(spark, root);
+    TableSpec.EVENTS.createIfMissing(spark, new io.iotpipe.delta.StorageOptions(root, root, java.util.Optional.empty()));
     long start = day.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
     spark.range(first, first + 10).coalesce(1)
         .withColumn("tenant_id", expr("concat('t', id % 2)"))

@@ -61,6 +61,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class AnomalyPipelineIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static String root;
+
+  /** The storage of this test's tables, by path only (no catalog database). */
+  private static io.iotpipe.delta.StorageOptions storage() {
+    return new io.iotpipe.delta.StorageOptions(root, root + "-checkpoints", java.util.Optional.empty());
+  }
   private static String keyspace;
   private static SimulatedTopic fleet;
   private static FeatureSpec spec;
@@ -103,7 +108,7 @@ class AnomalyPipelineIT {
     long from = range.getTimestamp(0).getTime();
     long span = range.getTimestamp(1).getTime() - from;
     String offline = FeatureStore.offline(spec).path(root);
-    FeatureStore.offline(spec).createIfMissing(spark, root);
+    FeatureStore.offline(spec).createIfMissing(spark, storage());
     for (int q = 0; q < 3; q++) {
       quarter(features, from, span, q).write().format("delta").mode("append").save(offline);
     }
@@ -136,7 +141,7 @@ class AnomalyPipelineIT {
     assertTrue(metrics.recall() >= 0.8, "recall " + metrics.recall());
     assertTrue(metrics.precision() >= 0.8, "precision " + metrics.precision());
     assertTrue(trained.publication().publish());
-    ModelRegistry registry = new ModelRegistry(TestSpark.session(), root, root + "-models");
+    ModelRegistry registry = new ModelRegistry(TestSpark.session(), storage(), root + "-models");
     assertEquals(trained.model().version(), registry.published().orElseThrow().version());
     assertEquals(spec.names(), registry.published().orElseThrow().featureNames());
   }
@@ -198,7 +203,7 @@ class AnomalyPipelineIT {
       laterChunks.get(0).write().format("delta").mode("append").save(offline);
       live.query().processAllAvailable();
       // Publish a second version while the query runs (the same model files, a new version).
-      ModelRegistry registry = new ModelRegistry(spark, root, root + "-models");
+      ModelRegistry registry = new ModelRegistry(spark, storage(), root + "-models");
       ModelRegistry.Entry v1 = trained.model();
       int v2 = registry.nextVersion();
       registry.register(v2, ModelRegistry.load(v1), v1.featureSet(), v1.featureNames(), v1.threshold(),
